@@ -1,0 +1,42 @@
+# The two commands a new user needs (README): `make demo` and `make test`.
+# Both build the environment from the package registry first, so they work on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export IMDI_HOME ?= $(CURDIR)/var
+export DAGSTER_HOME ?= $(IMDI_HOME)/dagster
+
+.PHONY: demo test lint env manifest dev portal bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+# dagster-dbt needs dbt's manifest; it is prepared here, never at import time.
+manifest: env
+	$(BIN)/imdi prepare
+
+# Main job on the bundled demo data: generate -> land -> ingest -> validate -> dbt build ->
+# checks -> publish -> quarterly report. Prints where the results are.
+demo: manifest
+	$(BIN)/imdi demo
+
+lint: env
+	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff format --check pipelines tests
+	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar
+
+test: manifest lint
+	$(BIN)/pytest -q
+
+# The Dagster UI with the asset graph, sensor and quarterly schedule.
+dev: manifest
+	$(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf var dbt_project/target dbt_project/logs
