@@ -104,7 +104,12 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
         candidate = (score + required, c)
         if best is None or candidate[0] > best[0]:
             best = candidate
-    if best is None or best[0] == 0:
+    matched = (
+        0
+        if best is None
+        else len({best[1].header_lookup[h] for h in normalised if h in best[1].header_lookup})
+    )
+    if best is None or matched < 2:
         shown = ", ".join(f"«{h}»" for h in header if h) or "(ingen)"
         raise IntakeError(
             "unknown_columns",
@@ -437,6 +442,8 @@ def validate_table(
                 ),
             )
         elif check in contract.rules:
+            if (row, contract.rules[check].columns[0]) in failed_cells:
+                continue  # the cell's own error already says what is wrong
             _add_rule(add, contract, check, row, typed)
 
     _check_duplicates(add, contract, typed)

@@ -1,0 +1,47 @@
+"""The dbt models (staging -> intermediate -> marts) as Dagster assets; dbt tests as checks."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from pipelines.config import full_time_threshold, reference_date
+from pipelines.publish import writer_lock
+from pipelines.resources import WarehouseResource, dbt_project
+
+
+class Translator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props) -> str:
+        return "warehouse"
+
+
+translator = Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_vars() -> dict[str, object]:
+    return {
+        "reference_date": reference_date().isoformat(),
+        "full_time_threshold": full_time_threshold(),
+    }
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool="duckdb_write"
+)
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    """dbt build: models and their tests (data and unit tests) against the working DuckDB file."""
+    paths = warehouse.paths
+    # profiles.yml reads the path from the environment; absolute, as dagster-dbt needs it.
+    os.environ["IMDI_WAREHOUSE_PATH"] = str(paths.warehouse)
+    with writer_lock(paths):
+        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars())], context=context).stream()

@@ -1,0 +1,13 @@
+"""The quarterly report runs at the start of each quarter, for the quarter that just ended."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.jobs import quarterly_report_job
+
+quarterly_report_schedule = dg.build_schedule_from_partitioned_job(
+    quarterly_report_job,
+    hour_of_day=6,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
