@@ -1,7 +1,5 @@
 """The dbt models (staging -> intermediate -> marts) as Dagster assets; dbt tests as checks."""
 
-from __future__ import annotations
-
 import json
 import os
 

@@ -1,7 +1,5 @@
 """Ingest assets: the landing zone and the raw tables validated against the contracts."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.config import pseudonym_key

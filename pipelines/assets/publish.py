@@ -1,7 +1,5 @@
 """Publication: swap in the analysts' read-only copy, only when this run's blocking checks passed."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.publish import PublishRefused, publish

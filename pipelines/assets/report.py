@@ -1,7 +1,5 @@
 """The quarterly attainment report, one partition per quarter."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from pipelines.assets.publish import published_warehouse
