@@ -172,6 +172,8 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, bool):
         return "ja" if value else "nei"
     if isinstance(value, float):
+        # Excel stores 0.8 * 100 as 80.00000000000001; nine decimals is beyond any real entry.
+        value = round(value, 9)
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)

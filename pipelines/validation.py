@@ -223,6 +223,18 @@ def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
     return text, pd.Series(False, index=values.index)
 
 
+def due_dates(programme_end: pd.Series, horizon_months: pd.Series) -> pd.Series:
+    """programme_end + horizon months, vectorised; the day is clamped to the month's length
+    (31.08 + 6 months = 28/29.02), as dbt's date arithmetic does."""
+    ends = pd.to_datetime(programme_end)
+    months = ends.dt.year * 12 + (ends.dt.month - 1) + horizon_months.fillna(0).astype("int64")
+    first = pd.to_datetime(
+        {"year": months // 12, "month": months % 12 + 1, "day": 1}, errors="coerce"
+    )
+    day = ends.dt.day.clip(upper=first.dt.days_in_month)
+    return first + pd.to_timedelta(day - 1, unit="D")
+
+
 # --- pandera: required, ranges, patterns and the cross-field rules -------------------------
 
 
@@ -245,22 +257,14 @@ def _followup_rules(received_on: date, window: dict[str, int]) -> dict[str, call
     work_statuses = ["employed", "self_employed", "internship"]
 
     def due(df: pd.DataFrame) -> pd.Series:
-        ends = pd.to_datetime(df["programme_end"])
-        months = df["horizon_months"].fillna(0).astype(int)
-        return pd.Series(
-            [
-                e + pd.DateOffset(months=m) if pd.notna(e) else pd.NaT
-                for e, m in zip(ends, months, strict=True)
-            ],
-            index=df.index,
-        )
+        return due_dates(df["programme_end"], df["horizon_months"])
 
     def outside_window(df: pd.DataFrame) -> pd.Series:
         observed = pd.to_datetime(df["observed_on"])
-        due_dates = pd.to_datetime(due(df))
-        lo = due_dates - pd.Timedelta(days=window.get("before", 45))
-        hi = due_dates + pd.Timedelta(days=window.get("after", 92))
-        return ~(observed.isna() | due_dates.isna() | observed.between(lo, hi))
+        due_on = due(df)
+        lo = due_on - pd.Timedelta(days=window.get("before", 45))
+        hi = due_on + pd.Timedelta(days=window.get("after", 92))
+        return ~(observed.isna() | due_on.isna() | observed.between(lo, hi))
 
     return {
         "end_before_start": lambda df: (
@@ -489,9 +493,7 @@ def _add_rule(
         code = typed.at[row, "status"]
         values["status_nb"] = codelists()["status"].label(code) if isinstance(code, str) else ""
     if rule_id == "observed_on_outside_window":
-        end = typed.at[row, "programme_end"]
-        months = int(typed.at[row, "horizon_months"])
-        due = (pd.Timestamp(end) + pd.DateOffset(months=months)).date()
+        due = due_dates(typed.loc[[row], "programme_end"], typed.loc[[row], "horizon_months"]).iloc[0].date()
         window = contract.observation_window_days
         values["window_start"] = _display(due - timedelta(days=window.get("before", 45)))
         values["window_end"] = _display(due + timedelta(days=window.get("after", 92)))
