@@ -18,7 +18,14 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Paths, ensure_pseudonym_key, get_paths
+from pipelines.config import (
+    DBT_PROJECT_DIR,
+    REPO_ROOT,
+    Paths,
+    dbt_executable,
+    ensure_pseudonym_key,
+    get_paths,
+)
 
 DAGSTER_YAML = """\
 # Written by `imdi init`. One writer at a time: runs that change the warehouse queue behind
@@ -49,8 +56,6 @@ def init(paths: Paths) -> None:
 
 def prepare(paths: Paths) -> None:
     """dbt's manifest for dagster-dbt, built by `dbt parse` (opens no database)."""
-    from pipelines.quarterly import dbt_executable
-
     init(paths)
     env = {
         **os.environ,
@@ -81,12 +86,24 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _report_failures(result) -> None:
+    for event in result.all_events:
+        if event.is_failure:
+            print(f"Feil i {event.step_key}: {event.message}", file=sys.stderr)
+
+
 def run_update(instance=None) -> bool:
     """The sensor's job, in this process: ingest, dbt build, checks, publish."""
     from pipelines.definitions import defs
 
     job = defs.get_job_def("update_warehouse")
-    result = job.execute_in_process(instance=instance or _instance(), raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance or _instance(), run_config=QUIET, raise_on_error=False
+    )
+    _report_failures(result)
     return result.success
 
 
@@ -95,8 +112,12 @@ def run_report(partition_key: str, instance=None) -> bool:
 
     job = defs.get_job_def("quarterly_report_job")
     result = job.execute_in_process(
-        instance=instance or _instance(), partition_key=partition_key, raise_on_error=False
+        instance=instance or _instance(),
+        partition_key=partition_key,
+        run_config=QUIET,
+        raise_on_error=False,
     )
+    _report_failures(result)
     return result.success
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -124,3 +126,9 @@ def ensure_pseudonym_key(paths: Paths) -> Path:
         key_file.write_text(secrets.token_hex(32) + "\n")
         key_file.chmod(0o600)
     return key_file
+
+
+def dbt_executable() -> str:
+    """dbt from this environment's bin folder (the venv), else from PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")

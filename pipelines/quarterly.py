@@ -12,19 +12,19 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
-from pipelines.config import DBT_PROJECT_DIR, Paths, full_time_threshold, suppression_threshold
-
-
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+from pipelines.config import (
+    DBT_PROJECT_DIR,
+    Paths,
+    dbt_executable,
+    full_time_threshold,
+    suppression_threshold,
+)
 
 
 def rebuild_marts_as_of(database: Path, as_of_date: date, work_dir: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
-from pipelines.config import DBT_PROJECT_DIR, Paths, get_paths
+from pipelines.config import DBT_PROJECT_DIR, Paths, dbt_executable, get_paths
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -18,8 +20,6 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def paths(self) -> Paths:
         if self.home:
-            from pathlib import Path
-
             return Paths(Path(self.home).resolve()).ensure()
         return get_paths().ensure()
 
@@ -27,5 +27,9 @@ class WarehouseResource(dg.ConfigurableResource):
 def build_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR)),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
+        ),
     }

@@ -8,6 +8,5 @@ from pipelines.jobs import quarterly_report_job
 
 quarterly_report_schedule = dg.build_schedule_from_partitioned_job(
     quarterly_report_job,
-    hour_of_day=6,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
