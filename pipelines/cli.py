@@ -99,7 +99,7 @@ def run_update(instance=None) -> bool:
     """The sensor's job, in this process: ingest, dbt build, checks, publish."""
     from pipelines.definitions import defs
 
-    job = defs.get_job_def("update_warehouse")
+    job = defs.resolve_job_def("update_warehouse")
     result = job.execute_in_process(
         instance=instance or _instance(), run_config=QUIET, raise_on_error=False
     )
@@ -110,7 +110,7 @@ def run_update(instance=None) -> bool:
 def run_report(partition_key: str, instance=None) -> bool:
     from pipelines.definitions import defs
 
-    job = defs.get_job_def("quarterly_report_job")
+    job = defs.resolve_job_def("quarterly_report_job")
     result = job.execute_in_process(
         instance=instance or _instance(),
         partition_key=partition_key,

@@ -137,7 +137,7 @@ def world(tmp_path_factory):
 def run_update() -> dg.ExecuteInProcessResult:
     from pipelines.definitions import defs
 
-    return defs.get_job_def("update_warehouse").execute_in_process(
+    return defs.resolve_job_def("update_warehouse").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
 
