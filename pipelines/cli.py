@@ -225,10 +225,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(_: argparse.Namespace) -> int:
-    from pipelines.docs import write_contract_docs
+    from pipelines.docs import write_contract_docs, write_data_dictionary
 
-    target = write_contract_docs(REPO_ROOT / "docs" / "contracts.md")
-    print(f"Skrev {target}")
+    print(f"Skrev {write_contract_docs(REPO_ROOT / 'docs' / 'contracts.md')}")
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists():
+        prepare(get_paths())
+    print(f"Skrev {write_data_dictionary(manifest, REPO_ROOT / 'docs' / 'data_dictionary.md')}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pipelines.contracts import Column, codelists, contracts
@@ -72,7 +73,57 @@ def contract_docs() -> str:
     return "\n".join(lines)
 
 
+def data_dictionary(manifest_path: Path) -> str:
+    """Marts and staging models with their column docs, from dbt's manifest (`imdi prepare`)."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    models = sorted(
+        (node for node in manifest["nodes"].values() if node["resource_type"] == "model"),
+        key=lambda node: (_LAYER_ORDER.get(node["fqn"][1], 9), node["name"]),
+    )
+    from_contracts = {
+        col.stored_name: f"{col.label_nb}. {col.description_nb}".strip(". ") + "."
+        for c in contracts().values()
+        for col in c.columns
+    }
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from the dbt project's documentation with `imdi docs`; do not edit by hand.",
+        "Analysts query the published copy (`var/published/warehouse.duckdb`, schema `main`);",
+        "the raw tables are in schema `raw`. See [analysts.md](analysts.md) for example queries and",
+        "[contracts.md](contracts.md) for the upload contracts these tables come from.",
+        "",
+    ]
+    for node in models:
+        if node["fqn"][1] not in ("marts", "staging"):
+            continue
+        lines += [
+            f"## `{node['name']}` ({node['fqn'][1]})",
+            "",
+            node.get("description", "").strip(),
+            "",
+        ]
+        columns = node.get("columns", {})
+        if columns:
+            lines += ["| Column | Type | Description |", "|---|---|---|"]
+            for col in columns.values():
+                description = " ".join(col.get("description", "").split()) or from_contracts.get(
+                    col["name"], ""
+                )
+                lines.append(f"| `{col['name']}` | {col.get('data_type') or ''} | {description} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+_LAYER_ORDER = {"marts": 0, "intermediate": 1, "staging": 2}
+
+
 def write_contract_docs(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(contract_docs(), encoding="utf-8")
+    return target
+
+
+def write_data_dictionary(manifest_path: Path, target: Path) -> Path:
+    target.write_text(data_dictionary(manifest_path), encoding="utf-8")
     return target
