@@ -38,5 +38,13 @@ test: manifest lint
 dev: manifest
 	$(BIN)/dagster dev -w workspace.yaml
 
+# The programme leaders' upload portal (http://127.0.0.1:8000); tokens: `.venv/bin/imdi token issue`.
+portal: manifest
+	$(BIN)/imdi portal
+
+# Benchmarks at 10 k, 100 k and 1 M participants (see docs/benchmarks.md).
+bench: manifest
+	$(BIN)/imdi bench
+
 clean:
 	rm -rf var dbt_project/target dbt_project/logs

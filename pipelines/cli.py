@@ -26,6 +26,8 @@ from pipelines.config import (
     ensure_pseudonym_key,
     get_paths,
 )
+from pipelines.portal.commands import dispatch as portal_dispatch
+from pipelines.portal.commands import register as portal_register
 
 DAGSTER_YAML = """\
 # Written by `imdi init`. One writer at a time: runs that change the warehouse queue behind
@@ -236,6 +238,11 @@ def cmd_docs(_: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from pipelines.bench import main as bench_main
+
+        return bench_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="imdi", description="IMDis resultatvarehus for mentor- og traineeprogrammer."
     )
@@ -260,8 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("query")
     sql.add_argument("--csv", action="store_true")
     sql.add_argument("--max-rows", type=int, default=40)
-    sub.add_parser("docs", help="skriv docs/contracts.md fra kontraktene")
+    sub.add_parser("docs", help="skriv docs/contracts.md og docs/data_dictionary.md")
+    portal_register(sub)
+    sub.add_parser("bench", help="måling av ytelse (se docs/benchmarks.md)", add_help=False)
     args = parser.parse_args(argv)
+    handled = portal_dispatch(args)
+    if handled is not None:
+        return handled
 
     if args.command == "init":
         init(get_paths())

@@ -66,7 +66,7 @@ def _refusal(landed: LandedFile) -> ValidationResult:
     return result
 
 
-def _storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.DataFrame:
+def storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.DataFrame:
     frame = pd.DataFrame(index=accepted.index)
     for col in contract.columns:
         values = accepted[col.name]
@@ -99,7 +99,7 @@ def store(
     con.execute("BEGIN TRANSACTION")
     try:
         if contract is not None and not result.accepted.empty:
-            frame = _storage_frame(contract, result.accepted, key)
+            frame = storage_frame(contract, result.accepted, key)
             frame["upload_id"] = landed.upload_id
             frame["source_row"] = frame.index.astype(int)
             frame["reported_at"] = landed.received_at
