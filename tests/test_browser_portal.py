@@ -8,7 +8,6 @@ the receipt, let the warehouse update, and see the follow-up counted as received
 from __future__ import annotations
 
 import io
-import shutil
 import socket
 import threading
 import time
@@ -26,8 +25,6 @@ from pipelines.template import DATA_SHEET
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PROGRAMME = "MENTOR-OSLO"
 
 
@@ -57,54 +54,6 @@ def portal_url(home: Path):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(
-            "Browser test needs Debian's Chromium and its driver, missing: "
-            + ", ".join(missing)
-            + ". Install with `apt-get install chromium chromium-driver` (see .ci/run)."
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'chrome-profile'}",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs",
-        {
-            "download.default_directory": str(downloads),
-            "download.prompt_for_download": False,
-            "safebrowsing.enabled": False,
-        },
-    )
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.execute_cdp_cmd(
-        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
-    )
-    driver.implicitly_wait(0)
-    driver.downloads = downloads
-    yield driver
-    driver.quit()
-    shutil.rmtree(tmp_path / "chrome-profile", ignore_errors=True)
 
 
 def _wait(condition, timeout: float = 20, what: str = "condition"):

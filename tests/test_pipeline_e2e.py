@@ -276,3 +276,126 @@ def test_rebuild_from_landing_zone_gives_identical_marts(first_run):
     shutil.rmtree(first_run.warehouse.parent)
     assert run_update().success
     assert snapshot(first_run.published) == before
+
+
+# --- the quarterly report, built by its real Dagster job from the published copy -------------
+
+
+def run_report(partition_key: str) -> dg.ExecuteInProcessResult:
+    from pipelines.definitions import defs
+
+    return defs.resolve_job_def("quarterly_report_job").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), partition_key=partition_key, raise_on_error=False
+    )
+
+
+def report_tables(paths: Paths, label: str, as_of: date) -> dict:
+    from pipelines.quarterly import build_report_for_quarter
+
+    return build_report_for_quarter(paths, as_of, label)["tables"]
+
+
+@pytest.fixture
+def no_suppression(monkeypatch):
+    # Counts below 1 are suppressed, i.e. none: the fixture is far below the real threshold of 5,
+    # and this test is about the numbers, not about small-cell protection (test_suppression.py).
+    monkeypatch.setenv("IMDI_SUPPRESSION_THRESHOLD", "1")
+
+
+def test_report_numbers_equal_the_marts(first_run, no_suppression):
+    result = run_report("2020-01-01")  # 2020-K1, as of 31.03.2020: every version had arrived
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    html = first_run.reports / "2020-K1" / "kvartalsrapport.html"
+    assert html.exists() and (first_run.reports / "2020-K1" / "kvartalsrapport.xlsx").exists()
+    headline = report_tables(first_run, "2020-K1", date(2020, 3, 31))["headline"].set_index(
+        "indicator"
+    )
+    con = duckdb.connect(str(first_run.published), read_only=True)
+    for horizon, expected in ((0, H0), (6, H6), (12, H12_AFTER)):
+        marts = con.execute(
+            "select sum(n_employed), sum(n_right_shelf), sum(known_status) from fct_attainment where horizon_months = ?",
+            [horizon],
+        ).fetchone()
+        assert int(headline.loc["employed", f"n_{horizon}"]) == marts[0] == expected["n_employed"]
+        assert (
+            int(headline.loc["right_shelf", f"n_{horizon}"])
+            == marts[1]
+            == expected["n_right_shelf"]
+        )
+        assert (
+            int(headline.loc["known_status", f"n_{horizon}"])
+            == marts[2]
+            == expected["known_status"]
+        )
+    con.close()
+    # 6 of 10 in work at 12 months
+    assert float(headline.loc["employed", "pct_of_all_12"]) == 60.0
+
+
+def test_past_quarter_report_is_stable_after_a_later_correction(first_run, no_suppression):
+    before = report_tables(first_run, "2020-K1", date(2020, 3, 31))
+    # A8's 12-month follow-up arrives on 15.04.2020, after the quarter ended.
+    late = ff.csv_bytes(
+        [
+            [*ff.FOLLOWUP_HEADER_NB, "Trukket"],
+            [
+                ff.PROGRAMME,
+                "2018-1",
+                "A08",
+                "01.02.2018",
+                "30.11.2018",
+                "fullført",
+                12,
+                "30.11.2019",
+                "i jobb",
+                "relevant",
+                "100",
+                "fast",
+                None,
+                None,
+            ],
+        ],
+        encoding="cp1252",
+    )
+    assert land_bytes(
+        first_run, late, "sen.csv", "portal", received_at=ff.arrived(2020, 4, 15)
+    ).is_new
+    assert run_update().success
+    after = report_tables(first_run, "2020-K1", date(2020, 3, 31))
+    for name, table in before.items():
+        if name == "quality":
+            continue  # check results describe the latest run, not the quarter
+        assert after[name].equals(table), name
+    now = report_tables(first_run, "2020-K2", date(2020, 6, 30))["headline"].set_index("indicator")
+    assert (
+        int(now.loc["employed", "n_12"]) == H12_AFTER["n_employed"] + 1
+    )  # the correction counts from K2
+
+
+@pytest.mark.browser
+def test_report_opens_offline_in_chromium_and_draws_its_charts(first_run, browser, tmp_path):
+    import io
+
+    from PIL import Image
+
+    html = first_run.reports / "2020-K1" / "kvartalsrapport.html"
+    if not html.exists():
+        assert run_report("2020-01-01").success
+    text = html.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text and "<script" not in text.lower()
+    browser.get(html.as_uri())
+    requests = [
+        entry["message"]
+        for entry in browser.get_log("performance")
+        if "Network.requestWillBeSent" in entry["message"]
+    ]
+    fetched = [m for m in requests if '"url":"http' in m]
+    assert fetched == [], fetched  # nothing fetched from any network
+    charts = browser.find_elements("css selector", "svg.chart")
+    assert len(charts) >= 3
+    for chart in charts[:4]:
+        browser.execute_script("arguments[0].scrollIntoView();", chart)
+        image = Image.open(io.BytesIO(chart.screenshot_as_png)).convert("RGB")
+        colours = image.getcolors(maxcolors=1_000_000)
+        non_white = sum(count for count, rgb in colours if sum(rgb) < 720)
+        assert non_white / (image.width * image.height) > 0.02, "chart area is blank"
