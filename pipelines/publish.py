@@ -8,46 +8,25 @@ sees the old copy or the new one, never half of either.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from pipelines.config import Paths
+from pipelines.locks import file_lock
 
 
 class PublishRefused(RuntimeError):
     pass
 
 
-@contextmanager
-def writer_lock(paths: Paths, timeout_s: float = 600) -> Iterator[None]:
+def writer_lock(paths: Paths, timeout_s: float = 600):
     """Serialise writers of the working file across processes (backstop to Dagster's pool)."""
-    lock_path = paths.warehouse.parent / ".writer.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"Another run has held {lock_path} for {timeout_s} s"
-                    ) from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(paths.warehouse.parent / ".writer.lock", timeout_s, poll_s=0.2)
 
 
 def publish(paths: Paths, blocking_failures: list[str], run_id: str | None = None) -> dict:

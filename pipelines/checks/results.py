@@ -12,16 +12,14 @@ old list or the new one, never half of either.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pipelines.config import Paths
+from pipelines.locks import file_lock
 
 RESULTS_NAME = "results.json"
 
@@ -30,25 +28,9 @@ def results_path(paths: Paths) -> Path:
     return paths.quality / RESULTS_NAME
 
 
-@contextmanager
-def quality_lock(paths: Paths, timeout_s: float = 300) -> Iterator[None]:
+def quality_lock(paths: Paths, timeout_s: float = 300):
     """Serialise writers of the quality folder (results.json, GE stores, Data Docs)."""
-    paths.quality.mkdir(parents=True, exist_ok=True)
-    lock_path = paths.quality / ".quality.lock"
-    with open(lock_path, "w") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{lock_path} held for more than {timeout_s} s") from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(paths.quality / ".quality.lock", timeout_s)
 
 
 def read_results(paths: Paths) -> list[dict[str, Any]]:
