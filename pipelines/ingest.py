@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.config import Paths
@@ -75,9 +76,10 @@ def storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.
             keys = {pair: pseudonymise(key, *pair) for pair in set(pairs)}
             frame[col.stored_name] = [keys[pair] for pair in pairs]
         elif col.type == "date":
-            frame[col.stored_name] = values.map(
-                lambda d: d.isoformat() if d is not None and not pd.isna(d) else None
-            )
+            # Formatted once per distinct date, not once per row.
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            texts = np.array([d.isoformat() for d in uniques] + [None], dtype=object)
+            frame[col.stored_name] = texts[codes]  # code -1 (empty): None
         elif col.type == "decimal":
             frame[col.stored_name] = values.astype("object")
         else:

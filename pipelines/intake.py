@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+import numpy as np
 import pandas as pd
 
 MAX_COLUMNS = 200
@@ -147,8 +148,10 @@ def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
     frame = frame.astype(object)
     for col in frame.columns:
         values = frame[col]
-        blank = values.isna() | values.astype(str).str.strip().eq("")
-        frame[col] = values.where(~blank, None)
+        # Judged once per distinct text: pandas' string methods loop per cell without pyarrow.
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        blank_distinct = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
+        frame[col] = values.where(~blank_distinct[codes], None)  # code -1 (empty): blank
     non_empty = frame.notna().any(axis=1)
     if not non_empty.any():
         raise IntakeError("empty_file", "Filen er tom.")

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 
+import numpy as np
 import pandas as pd
 
 # An 11-digit fødselsnummer / D-nummer, possibly written "ddmmyy nnnnn" or "ddmmyy-nnnnn".
@@ -61,12 +62,18 @@ def national_id_cells(frame: pd.DataFrame) -> list[tuple[object, object]]:
         values = frame[col].dropna().astype(str)
         if values.empty:
             continue
-        candidates = values[values.str.contains(r"\d{6}[ .\-]?\d{4,5}", regex=True)]
-        for row, text in candidates.items():
-            if contains_national_id(text) or (
-                text.isdigit() and len(text) == 10 and is_national_id("0" + text)
-            ):
-                hits.append((row, col))
+        # Each distinct text is judged once: most columns repeat a few values over many rows.
+        codes, uniques = pd.factorize(values)
+        distinct = pd.Series(uniques, dtype="object")
+        candidates = distinct[distinct.str.contains(r"\d{6}[ .\-]?\d{4,5}", regex=True)]
+        found = [
+            code
+            for code, text in candidates.items()
+            if contains_national_id(text)
+            or (text.isdigit() and len(text) == 10 and is_national_id("0" + text))
+        ]
+        if found:
+            hits.extend((row, col) for row in values.index[np.isin(codes, found)])
     return hits
 
 

@@ -92,9 +92,11 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
     Raises IntakeError when no contract fits or required columns are missing, naming them.
     """
     normalised = [normalise_label(h) for h in header]
+    # header_lookup rebuilds its dict on every access: read it once per contract.
+    lookups = {c.name: c.header_lookup for c in contracts().values()}
     best: tuple[int, Contract] | None = None
     for c in contracts().values():
-        lookup = c.header_lookup
+        lookup = lookups[c.name]
         score = len({lookup[h] for h in normalised if h in lookup})
         required = sum(
             1
@@ -107,7 +109,7 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
     matched = (
         0
         if best is None
-        else len({best[1].header_lookup[h] for h in normalised if h in best[1].header_lookup})
+        else len({lookups[best[1].name][h] for h in normalised if h in lookups[best[1].name]})
     )
     if best is None or matched < 2:
         shown = ", ".join(f"«{h}»" for h in header if h) or "(ingen)"
@@ -117,7 +119,7 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
             "kolonnenavn som «Program-ID», «Deltakerreferanse», «Status».",
         )
     chosen = best[1]
-    lookup = chosen.header_lookup
+    lookup = lookups[chosen.name]
     mapping: dict[int, str] = {}
     ignored: list[str] = []
     seen: dict[str, int] = {}
@@ -211,6 +213,22 @@ def _allowed(column: Column) -> str:
 
 
 def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """Type each distinct cell text once and spread the results back over the rows.
+
+    Without pyarrow, pandas' string methods loop in Python per element; a column of a million
+    rows holds a few thousand distinct dates, codes or numbers (docs/benchmarks.md)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == len(values):
+        return _type_distinct(values, column)
+    distinct = pd.Series([*uniques, None], dtype="object")
+    codes[codes < 0] = len(uniques)  # empty cells -> the trailing None
+    typed, bad = _type_distinct(distinct, column)
+    typed = typed.take(codes)
+    typed.index = values.index
+    return typed, pd.Series(bad.to_numpy()[codes], index=values.index)
+
+
+def _type_distinct(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     if column.type == "code":
         return resolve_codes(values, column)
     if column.type == "date":
@@ -410,6 +428,9 @@ def validate_table(
         schema.validate(typed, lazy=True)
     except SchemaErrors as errors:
         failures = errors.failure_cases
+    # pandera reports a failing row of a frame-wide rule once per column: one issue per row.
+    is_rule = failures["check"].astype(str).isin(list(contract.rules))
+    failures = failures[~(is_rule & failures.duplicated(subset=["check", "index"]))]
     for case in failures.itertuples(index=False):
         check = str(case.check)
         row = case.index
@@ -493,7 +514,11 @@ def _add_rule(
         code = typed.at[row, "status"]
         values["status_nb"] = codelists()["status"].label(code) if isinstance(code, str) else ""
     if rule_id == "observed_on_outside_window":
-        due = due_dates(typed.loc[[row], "programme_end"], typed.loc[[row], "horizon_months"]).iloc[0].date()
+        due = (
+            due_dates(typed.loc[[row], "programme_end"], typed.loc[[row], "horizon_months"])
+            .iloc[0]
+            .date()
+        )
         window = contract.observation_window_days
         values["window_start"] = _display(due - timedelta(days=window.get("before", 45)))
         values["window_end"] = _display(due + timedelta(days=window.get("after", 92)))
