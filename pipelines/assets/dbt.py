@@ -42,4 +42,7 @@ def warehouse_models(
     # profiles.yml reads the path from the environment; absolute, as dagster-dbt needs it.
     os.environ["IMDI_WAREHOUSE_PATH"] = str(paths.warehouse)
     with writer_lock(paths):
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars())], context=context).stream()
+        # dbt unit tests check the SQL, not the data: they run in the test suite
+        # (tests/test_dbt_models.py), not in every load (~3 s saved per run, docs/benchmarks.md).
+        args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars())]
+        yield from dbt.cli(args, context=context).stream()
