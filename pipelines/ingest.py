@@ -98,6 +98,17 @@ def store(
         else f"{len(result.accepted)} av {result.rows_total} rader lest inn, "
         f"{result.rows_rejected} avvist, {result.warnings} advarsler."
     )
+    summary = IngestSummary(
+        landed.upload_id,
+        landed.original_name,
+        contract.name if contract else None,
+        "refused" if landed.refused else result.outcome,
+        result.rows_total,
+        len(result.accepted),
+        result.rows_rejected,
+        result.warnings,
+        message,
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         if contract is not None and not result.accepted.empty:
@@ -134,30 +145,20 @@ def store(
                 landed.claimed_programme_id,
                 landed.received_at,
                 landed.size_bytes,
-                contract.name if contract else None,
-                "refused" if landed.refused else result.outcome,
-                result.rows_total,
-                len(result.accepted),
-                result.rows_rejected,
-                result.warnings,
-                message,
+                summary.contract,
+                summary.outcome,
+                summary.rows_total,
+                summary.rows_accepted,
+                summary.rows_rejected,
+                summary.warnings,
+                summary.message_nb,
             ],
         )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return IngestSummary(
-        landed.upload_id,
-        landed.original_name,
-        contract.name if contract else None,
-        "refused" if landed.refused else result.outcome,
-        result.rows_total,
-        len(result.accepted),
-        result.rows_rejected,
-        result.warnings,
-        message,
-    )
+    return summary
 
 
 def ingest_pending(con: duckdb.DuckDBPyConnection, paths: Paths, key: bytes) -> list[IngestSummary]:

@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.intake import read_table
 from pipelines.validation import clean_decimals, parse_dates, validate_table
+from tests.fixture_files import ENGLISH_HEADER
 from tests.helpers import FOLLOWUP_HEADER_NB, csv_bytes, followup_row, valid_national_id, xlsx_bytes
 
 RECEIVED = date(2020, 1, 15)
@@ -47,20 +48,7 @@ def test_clean_file_is_accepted_with_norwegian_codes_and_decimal_comma():
 
 
 def test_english_headers_and_codes_are_accepted_too():
-    header = [
-        "programme_id",
-        "cohort",
-        "participant_ref",
-        "programme_start",
-        "programme_end",
-        "exit_reason",
-        "horizon_months",
-        "observed_on",
-        "status",
-        "job_relevance",
-        "position_pct",
-        "contract_type",
-    ]
+    header = ENGLISH_HEADER[:-1]  # without the comment column
     row = [
         "P1",
         "2018-1",
