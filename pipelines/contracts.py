@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -103,7 +103,7 @@ class Contract:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
-    @property
+    @cached_property
     def header_lookup(self) -> dict[str, str]:
         """Normalised header text (canonical name, Norwegian label or alias) -> column name."""
         lookup: dict[str, str] = {}

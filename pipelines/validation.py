@@ -92,11 +92,9 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
     Raises IntakeError when no contract fits or required columns are missing, naming them.
     """
     normalised = [normalise_label(h) for h in header]
-    # header_lookup rebuilds its dict on every access: read it once per contract.
-    lookups = {c.name: c.header_lookup for c in contracts().values()}
     best: tuple[int, Contract] | None = None
     for c in contracts().values():
-        lookup = lookups[c.name]
+        lookup = c.header_lookup
         score = len({lookup[h] for h in normalised if h in lookup})
         required = sum(
             1
@@ -109,7 +107,7 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
     matched = (
         0
         if best is None
-        else len({lookups[best[1].name][h] for h in normalised if h in lookups[best[1].name]})
+        else len({best[1].header_lookup[h] for h in normalised if h in best[1].header_lookup})
     )
     if best is None or matched < 2:
         shown = ", ".join(f"«{h}»" for h in header if h) or "(ingen)"
@@ -119,7 +117,7 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
             "kolonnenavn som «Program-ID», «Deltakerreferanse», «Status».",
         )
     chosen = best[1]
-    lookup = lookups[chosen.name]
+    lookup = chosen.header_lookup
     mapping: dict[int, str] = {}
     ignored: list[str] = []
     seen: dict[str, int] = {}
