@@ -646,10 +646,9 @@ def _shown_share(count: object, total: object) -> object:
     return share(int(count), int(total))
 
 
-def status_distribution_table(trans: SuppressedTable) -> pd.DataFrame:
-    """Participants by status group at each horizon (the margins of the transitions)."""
-    table = trans.table
-    cells = {
+def _transition_cells(table: pd.DataFrame) -> dict[tuple, object]:
+    """Participants by (status_0, status_6, status_12); None marks a margin (a total)."""
+    return {
         tuple(None if is_missing(v) else v for v in key): value
         for key, value in zip(
             zip(*(table[k] for k in TRANSITION_KEYS), strict=True),
@@ -657,6 +656,12 @@ def status_distribution_table(trans: SuppressedTable) -> pd.DataFrame:
             strict=True,
         )
     }
+
+
+def status_distribution_table(trans: SuppressedTable) -> pd.DataFrame:
+    """Participants by status group at each horizon (the margins of the transitions)."""
+    table = trans.table
+    cells = _transition_cells(table)
     total = cells[(None, None, None)]
     labels = status_group_labels()
     records = []
@@ -677,14 +682,7 @@ def status_distribution_table(trans: SuppressedTable) -> pd.DataFrame:
 def transitions_table(trans: SuppressedTable) -> pd.DataFrame:
     """From-status x to-status for 0 -> 6 and 6 -> 12 months, with totals."""
     table = trans.table
-    cells = {
-        tuple(None if is_missing(v) else v for v in key): value
-        for key, value in zip(
-            zip(*(table[k] for k in TRANSITION_KEYS), strict=True),
-            table["participants"],
-            strict=True,
-        )
-    }
+    cells = _transition_cells(table)
     labels = status_group_labels()
     groups = list(STATUS_GROUPS)
     records = []
