@@ -754,8 +754,7 @@ def _update(home: Path, skip_dagster: bool) -> dict[str, Any]:
 
 def _update_direct(home: Path) -> dict[str, Any]:
     """The same steps as update_warehouse, called directly (``--skip-dagster``)."""
-    from pipelines.checks.quality import run_quality_check
-    from pipelines.checks.rules import RULES
+    from pipelines.checks.quality import run_quality_checks
     from pipelines.config import pseudonym_key
     from pipelines.ingest import ingest_pending
     from pipelines.landing import landed_files, sweep_inbox
@@ -780,11 +779,11 @@ def _update_direct(home: Path) -> dict[str, Any]:
     with writer_lock(paths):
         parts["dbt_build"], _ = _dbt(home, ["build", "--quiet"], paths.warehouse)
     started = time.perf_counter()
-    failures = []
-    for rule in RULES:
-        outcome = run_quality_check(rule.spec.name, paths)
-        if not outcome.passed and rule.spec.severity == "ERROR":
-            failures.append(rule.spec.name)
+    failures = [
+        outcome.spec.name
+        for outcome in run_quality_checks(paths)
+        if not outcome.passed and outcome.spec.severity == "ERROR"
+    ]
     parts["checks"] = time.perf_counter() - started
     started = time.perf_counter()
     publish(paths, failures)

@@ -5,8 +5,8 @@ A JSON list, one entry per check (merged by ``check_name``)::
     {"check_name": ..., "asset": ..., "severity": "ERROR" | "WARN", "passed": bool,
      "description_nb": "...", "details": {...}}
 
-Checks run in parallel processes, so every read-modify-write happens under an inter-process
-lock, and the file is replaced atomically (temporary file + ``os.replace``): a reader sees the
+Checks may run in several processes at once (a whole run, a single check from the UI), so
+every read-modify-write happens under an inter-process lock, and the file is replaced atomically (temporary file + ``os.replace``): a reader sees the
 old list or the new one, never half of either.
 """
 
@@ -45,10 +45,10 @@ def read_results(paths: Paths) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict) and "check_name" in e]
 
 
-def merge_result(
-    paths: Paths, entry: dict[str, Any], known_checks: Iterable[str] | None = None
+def merge_results(
+    paths: Paths, entries: Iterable[dict[str, Any]], known_checks: Iterable[str] | None = None
 ) -> Path:
-    """Put ``entry`` in results.json in place of the check's earlier entry; call under the lock.
+    """Put each entry in results.json in place of its check's earlier entry; call under the lock.
 
     With ``known_checks``, entries of checks that no longer exist (renamed, removed) are dropped.
     """
@@ -56,7 +56,7 @@ def merge_result(
     merged = {
         e["check_name"]: e for e in read_results(paths) if known is None or e["check_name"] in known
     }
-    merged[entry["check_name"]] = entry
+    merged.update((entry["check_name"], entry) for entry in entries)
     ordered = [merged[name] for name in sorted(merged)]
     path = results_path(paths)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
