@@ -62,6 +62,12 @@ class Paths:
     def secrets(self) -> Path:
         return self.home / "secrets"
 
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for the update runs: kept between runs, so that dbt's partial
+        parsing state matches this installation's profile and vars and is reused."""
+        return self.home / "warehouse" / "dbt_target"
+
     def ensure(self) -> Paths:
         for folder in (
             self.inbox,
