@@ -46,7 +46,18 @@
         lead(reported_at) over participant_versions as valid_to,
         {%- for horizon in [0, 6, 12] %}
         last_value(
-            case when horizon_months = {{ horizon }} then {{ horizon_struct() }} end
+            case when horizon_months = {{ horizon }} then struct_pack(
+                status := status,
+                job_relevance := job_relevance,
+                position_pct := position_pct,
+                contract_type := contract_type,
+                via_programme := via_programme,
+                business_has_revenue := business_has_revenue,
+                observed_on := observed_on,
+                reported_at := reported_at,
+                upload_id := upload_id,
+                version_number := version_number
+            ) end
             ignore nulls
         ) over (
             participant_versions rows between unbounded preceding and current row
@@ -58,81 +69,6 @@
         order by {{ oldest_first() }}
     )
 {% endmacro %}
-
-
-{#- The rows of participant_timeline() that are current at a snapshot which sees every visible
-    version (the current snapshot: visible_before = as_of, and staging already hides what came
-    later): each participant's last timeline row, with valid_to null. Same columns, but one
-    aggregation instead of the framed windows: per horizon the version flagged is_current in
-    int_followup_versions (the newest, same order and tie-breaks), the attributes from the
-    participant's newest version of any horizon. At a million participants this is most of the
-    difference between fct_followup_status and the plain-SQL floor (docs/benchmarks.md). -#}
-{% macro current_participant_timeline() %}
-    {%- set attributes = [
-        "cohort",
-        "grant_year",
-        "programme_start",
-        "programme_end",
-        "exit_reason",
-        "gender",
-        "birth_year",
-        "education_level",
-        "education_country",
-        "withdrawn",
-    ] -%}
-    select
-        programme_id,
-        participant_key,
-        {%- for attribute in attributes %}
-        newest.{{ attribute }},
-        {%- endfor %}
-        first_reported_at,
-        last_reported_at,
-        last_reported_at as valid_from,
-        cast(null as timestamp) as valid_to,
-        horizon_0,
-        horizon_6,
-        horizon_12
-    from (
-        select
-            programme_id,
-            participant_key,
-            arg_max(
-                struct_pack(
-                    {%- for attribute in attributes %}
-                    {{ attribute }} := {{ attribute }}{{ "," if not loop.last }}
-                    {%- endfor %}
-                ),
-                struct_pack(reported_at, upload_id, source_row)
-            ) as newest,
-            min(first_reported_at) as first_reported_at,
-            max(reported_at) as last_reported_at,
-            {%- for horizon in [0, 6, 12] %}
-            any_value({{ horizon_struct() }}) filter (
-                where is_current and horizon_months = {{ horizon }}
-            ) as horizon_{{ horizon }}{{ "," if not loop.last }}
-            {%- endfor %}
-        from {{ ref("int_followup_versions") }}
-        group by programme_id, participant_key
-    )
-{% endmacro %}
-
-
-{#- What a participant's report at one horizon carries into the marts. -#}
-{% macro horizon_struct() -%}
-    struct_pack(
-        status := status,
-        job_relevance := job_relevance,
-        position_pct := position_pct,
-        contract_type := contract_type,
-        via_programme := via_programme,
-        business_has_revenue := business_has_revenue,
-        observed_on := observed_on,
-        reported_at := reported_at,
-        upload_id := upload_id,
-        version_number := version_number
-    )
-{%- endmacro %}
 
 
 {#- One row per snapshot x participant, from the participant timeline rows current at each
@@ -206,32 +142,15 @@
 {% endmacro %}
 
 
-{#- The participants' timeline rows current at each snapshot. current_only: `snapshots` is the
-    one current snapshot (current_snapshot()), which needs no history. -#}
-{% macro visible_timeline(snapshots, current_only) %}
-    {%- if current_only %}
-    select
-        snapshots.snapshot_date,
-        timeline.*
-    from {{ snapshots }} as snapshots
-    cross join ({{ current_participant_timeline() }}) as timeline
-    {%- else %}
+{% macro participants_at(snapshots) %}
     with
 
     timeline as (
         {{ participant_timeline() }}
-    )
-
-    {{ versions_current_at("timeline", snapshots) }}
-    {%- endif %}
-{% endmacro %}
-
-
-{% macro participants_at(snapshots, current_only=false) %}
-    with
+    ),
 
     visible_timeline as (
-        {{ visible_timeline(snapshots, current_only) }}
+        {{ versions_current_at("timeline", snapshots) }}
     )
 
     select participants.*
@@ -241,13 +160,17 @@
 
 {#- One row per snapshot x non-withdrawn participant x horizon (0, 6, 12), with the state of the
     follow-up and the indicator booleans. The indicator definitions live here and nowhere else. -#}
-{% macro followup_status_at(snapshots, current_only=false) %}
+{% macro followup_status_at(snapshots) %}
     {%- set threshold = full_time_threshold() -%}
     {%- set employed = "status in ('employed', 'self_employed')" -%}
     with
 
+    timeline as (
+        {{ participant_timeline() }}
+    ),
+
     visible_timeline as (
-        {{ visible_timeline(snapshots, current_only) }}
+        {{ versions_current_at("timeline", snapshots) }}
     ),
 
     participants as (

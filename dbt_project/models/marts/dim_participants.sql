@@ -9,7 +9,7 @@ snapshots as (
 
 participants as (
 
-    {{ participants_at('snapshots', current_only=true) }}
+    {{ participants_at('snapshots') }}
 
 )
 

@@ -11,7 +11,7 @@ snapshots as (
 
 followup_status as (
 
-    {{ followup_status_at('snapshots', current_only=true) }}
+    {{ followup_status_at('snapshots') }}
 
 )
 
