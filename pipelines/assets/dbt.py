@@ -11,6 +11,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.checks.gx_session import import_in_background
 from pipelines.config import full_time_threshold, reference_date
 from pipelines.publish import writer_lock
 from pipelines.resources import WarehouseResource, dbt_project
@@ -50,4 +51,6 @@ def warehouse_models(
         # warehouse path) and vars (the reference date), and skips the ~2.5 s full re-parse
         # that the prepared project's state (other vars, other path) would cost every run.
         invocation = dbt.cli(args, context=context, target_path=paths.dbt_target)
+        # The quality checks come next and need Great Expectations: import it while dbt works.
+        import_in_background()
         yield from invocation.stream()

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import importlib
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -37,6 +39,24 @@ BATCH_DEFINITION_NAME = "whole_frame"
 # failing rows and picks its sample. It only takes effect when passed to
 # ValidationDefinition.run (great_expectations #10741).
 RESULT_FORMAT: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": 10}
+
+
+def import_in_background() -> threading.Thread:
+    """Start importing GE in a background thread and return the thread.
+
+    The import takes ~3-4 s of CPU. The update run starts it while dbt builds in a subprocess
+    and the run's own process mostly waits, so the quality checks that follow find GE loaded
+    (docs/benchmarks.md). Python's import lock makes a check that starts before the thread has
+    finished wait for the same import rather than repeat it.
+    """
+    thread = threading.Thread(
+        target=importlib.import_module,
+        args=("great_expectations",),
+        name="import-great-expectations",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def _site_config(base_directory: Path) -> dict[str, Any]:
