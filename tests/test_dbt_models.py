@@ -750,3 +750,72 @@ def test_as_of_before_the_correction_gives_the_old_value(tmp_path: Path) -> None
         )
         == []
     )
+
+
+# Uploads held back from the first build and loaded after it, with their original arrival
+# stamps (a backlog): p1b (2020-01-10) is visible from the 2020-03-31 snapshot on; p1e, p2b and
+# the register correction reg2 only from 2020-06-30.
+BACKLOG = ("p1b", "p1e", "p2b", "reg2")
+MARK = 1000  # added to n_employed to see whether a snapshot's rows were computed again
+
+
+def _quarter_rows(warehouse: Path) -> list[dict]:
+    return _rows(
+        warehouse,
+        "SELECT * FROM main.fct_attainment_by_quarter ORDER BY as_of_date, programme_id,"
+        " grant_year, cohort, horizon_months",
+    )
+
+
+def test_quarter_snapshots_are_computed_again_only_when_their_inputs_change(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    db = tmp_path / "work.duckdb"
+    backlog = ", ".join(f"'{upload}'" for upload in BACKLOG)
+    con = duckdb.connect(str(db))
+    try:
+        _load_fixture(con)
+        for table in ("raw_followups", "raw_programme_register"):
+            con.execute(
+                f"CREATE TABLE main.held_{table} AS SELECT * FROM raw.{table}"
+                f" WHERE upload_id IN ({backlog})"
+            )
+            con.execute(f"DELETE FROM raw.{table} WHERE upload_id IN ({backlog})")
+    finally:
+        con.close()
+    _run_dbt(db, tmp_path, "build", snapshot_quarters=4)
+
+    con = duckdb.connect(str(db))
+    try:
+        # Mark two snapshots: 2019-12-31, which no held-back upload reaches, and 2020-03-31,
+        # which p1b reaches. Then the backlog arrives.
+        con.execute(
+            f"UPDATE main.fct_attainment_by_quarter SET n_employed = n_employed + {MARK}"
+            " WHERE as_of_date IN ('2019-12-31', '2020-03-31')"
+        )
+        for table in ("raw_followups", "raw_programme_register"):
+            con.execute(f"INSERT INTO raw.{table} SELECT * FROM main.held_{table}")
+    finally:
+        con.close()
+    _run_dbt(db, tmp_path, "build", snapshot_quarters=4)
+
+    rows = _quarter_rows(db)
+    marked = {r["as_of_date"] for r in rows if r["n_employed"] >= MARK}
+    assert marked == {date(2019, 12, 31)}  # kept; 2020-03-31 was computed again
+    # With the mark taken off, the incremental result equals a full build of all the data.
+    for row in rows:
+        if row["as_of_date"] in marked:
+            row["n_employed"] -= MARK
+    assert rows == _quarter_rows(warehouse)
+
+    # A quarter later 2019-09-30 leaves the window of four, 2020-09-30 is new, and the
+    # unchanged 2019-12-31 is still kept as it was.
+    _run_dbt(db, tmp_path, "build", snapshot_quarters=4, reference_date="2020-10-15")
+    rows = _quarter_rows(db)
+    assert sorted({r["as_of_date"] for r in rows}) == [
+        date(2019, 12, 31),
+        date(2020, 3, 31),
+        date(2020, 6, 30),
+        date(2020, 9, 30),
+    ]
+    assert {r["as_of_date"] for r in rows if r["n_employed"] >= MARK} == {date(2019, 12, 31)}
