@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime
@@ -187,7 +189,13 @@ def _load_fixture(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def _run_dbt(warehouse: Path, work: Path, command: str, **dbt_vars: object) -> None:
+def _run_dbt(
+    warehouse: Path,
+    work: Path,
+    command: str,
+    project_dir: Path = DBT_PROJECT_DIR,
+    **dbt_vars: object,
+) -> None:
     dbt = Path(sys.executable).parent / "dbt"
     env = {
         **os.environ,
@@ -199,9 +207,9 @@ def _run_dbt(warehouse: Path, work: Path, command: str, **dbt_vars: object) -> N
             str(dbt),
             command,
             "--project-dir",
-            str(DBT_PROJECT_DIR),
+            str(project_dir),
             "--profiles-dir",
-            str(DBT_PROJECT_DIR),
+            str(project_dir),
             "--target-path",
             str(work / "target"),
             "--log-path",
@@ -819,3 +827,33 @@ def test_quarter_snapshots_are_computed_again_only_when_their_inputs_change(
         date(2020, 9, 30),
     ]
     assert {r["as_of_date"] for r in rows if r["n_employed"] >= MARK} == {date(2019, 12, 31)}
+
+
+def test_quarter_snapshots_are_computed_again_when_the_sql_changes(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", ".user.yml")
+    )
+    db = _build(tmp_path / "first", snapshot_quarters=4)
+    _run_dbt(db, tmp_path, "build", project_dir=project, snapshot_quarters=4)
+    (fingerprint,) = {r["code_fingerprint"] for r in _quarter_rows(db)}
+    assert re.fullmatch(r"[0-9a-f]{32}", fingerprint)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"UPDATE main.fct_attainment_by_quarter SET n_employed = n_employed + {MARK}")
+    finally:
+        con.close()
+
+    # The same SQL again: every snapshot is kept (still marked).
+    _run_dbt(db, tmp_path, "build", project_dir=project, snapshot_quarters=4)
+    assert all(r["n_employed"] >= MARK for r in _quarter_rows(db))
+
+    # Any edit of the SQL (here only a comment inside a macro) counts: every snapshot is redone.
+    macro = project / "macros" / "attainment.sql"
+    text = macro.read_text()
+    assert "count(*) as participants," in text
+    macro.write_text(text.replace("count(*) as participants,", "count(*) as participants, -- x"))
+    _run_dbt(db, tmp_path, "build", project_dir=project, snapshot_quarters=4)
+    rows = _quarter_rows(db)
+    assert rows and not any(r["n_employed"] >= MARK for r in rows)
+    assert {r["code_fingerprint"] for r in rows} != {fingerprint}

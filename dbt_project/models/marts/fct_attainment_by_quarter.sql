@@ -1,7 +1,7 @@
 -- fct_attainment as it stood at each of the last var('snapshot_quarters') quarter ends: only
 -- versions that had arrived by the end of that day, due-ness judged on that day. Versions
 -- arriving later never change a past quarter, so the model is incremental: only snapshots
--- whose inputs changed (a new quarter, a back-dated file) are computed again
+-- whose inputs changed (a new quarter, a back-dated file, other SQL) are computed again
 -- (macros/quarter_snapshots.sql).
 {{
     config(
@@ -21,7 +21,8 @@ snapshots as (
         visible_before,
         input_followup_versions,
         input_register_versions,
-        full_time_threshold
+        full_time_threshold,
+        code_fingerprint
     from ({{ quarter_snapshot_inputs() }}) as snapshot_inputs
     {% if is_incremental() -%}
         where snapshot_date not in ({{ unchanged_quarter_snapshots() }})
@@ -29,17 +30,7 @@ snapshots as (
 
 ),
 
-followup_status as (
-
-    {{ followup_status_at('snapshots') }}
-
-),
-
-attainment as (
-
-    {{ attainment_from('followup_status', 'snapshots') }}
-
-)
+{{ quarter_snapshot_logic() }}
 
 -- The contract sets the column order (as_of_date first, the inputs last).
 select
@@ -47,6 +38,7 @@ select
     snapshots.input_followup_versions,
     snapshots.input_register_versions,
     snapshots.full_time_threshold,
+    snapshots.code_fingerprint,
     attainment.snapshot_date as as_of_date
 from attainment
 inner join snapshots
