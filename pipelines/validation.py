@@ -12,9 +12,11 @@ unknown or missing required columns) reject the file. Warnings never reject a ro
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -210,20 +212,62 @@ def _allowed(column: Column) -> str:
     return ", ".join(f"{label} ({code})" for code, label in codes.items())
 
 
+# Typing is a pure function of the column's kind and the cell's text, and files repeat the same
+# dates, codes and numbers file after file: the results are remembered per process, per kind.
+# A full rebuild of the 10 000-participant demo types ~18 000 columns of ~26 cells each, where
+# the pandas calls cost more than the values (docs/benchmarks.md). Bounded: cleared when full.
+_TYPED_LIMIT = 200_000
+_typed_memo: dict[tuple, dict[object, tuple[object, bool]]] = {}
+_typed_memo_lock = threading.Lock()
+
+
+def _memo_for(column: Column) -> dict[object, tuple[object, bool]]:
+    """The remembered results of the column's kind of typing."""
+    kind = (column.type, column.codelist if column.type == "code" else None, column.store_as)
+    memo = _typed_memo.setdefault(kind, {})
+    if len(memo) > _TYPED_LIMIT:
+        memo.clear()
+    return memo
+
+
+def _as_typed(values: list[object], column: Column) -> pd.Series:
+    """Typed values in the dtype _type_distinct gives them (what pandera and storage expect)."""
+    if column.type == "integer" or (column.type == "code" and column.store_as == "integer"):
+        return pd.Series(values, dtype="Int64")
+    if column.type == "code":  # resolved codes: pandas' str, or all-missing float as map() gives
+        if all(value is None for value in values):
+            return pd.Series(float("nan"), index=range(len(values)), dtype="float64")
+        return pd.Series(values, dtype="str")
+    return pd.Series(values, dtype="object")
+
+
 def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
-    """Type each distinct cell text once and spread the results back over the rows.
+    """Type each distinct cell text once (per process) and spread the results over the rows.
 
     Without pyarrow, pandas' string methods loop in Python per element; a column of a million
     rows holds a few thousand distinct dates, codes or numbers (docs/benchmarks.md)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == len(values):
-        return _type_distinct(values, column)
-    distinct = pd.Series([*uniques, None], dtype="object")
-    codes[codes < 0] = len(uniques)  # empty cells -> the trailing None
-    typed, bad = _type_distinct(distinct, column)
-    typed = typed.take(codes)
+    if len(uniques) == len(values) and len(values) > 1:
+        return _type_distinct(values, column)  # all different (names, comments): nothing repeats
+    keys = [*uniques, None]  # None: the empty cells (code -1)
+    with _typed_memo_lock:  # the portal checks files in several threads
+        memo = _memo_for(column)
+        known = {key: memo[key] for key in keys if key in memo}
+    unseen = [key for key in keys if key not in known]
+    if unseen:
+        typed, bad = _type_distinct(pd.Series(unseen, dtype="object"), column)
+        typed = typed.astype("object").where(typed.notna(), None)
+        fresh = dict(zip(unseen, zip(typed.tolist(), bad.tolist(), strict=True), strict=True))
+        known.update(fresh)
+        with _typed_memo_lock:
+            _memo_for(column).update(fresh)
+    results = [known[key] for key in keys]
+    distinct = _as_typed([value for value, _ in results], column)
+    distinct_bad = np.array([flag for _, flag in results], dtype=bool)
+    codes[codes < 0] = len(uniques)
+    typed = distinct.take(codes)
     typed.index = values.index
-    return typed, pd.Series(bad.to_numpy()[codes], index=values.index)
+    return typed, pd.Series(distinct_bad[codes], index=values.index)
 
 
 def _type_distinct(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from pipelines import validation
 from pipelines.intake import read_table
 from pipelines.validation import clean_decimals, parse_dates, validate_table
 from tests.fixture_files import ENGLISH_HEADER
@@ -250,3 +251,38 @@ def test_decimals_keep_their_exact_digits():
     cleaned, bad = clean_decimals(pd.Series(["62,5", "1.234,56", "33.3333", "50 %", "1,2,3"]))
     assert cleaned.tolist()[:4] == ["62.5", "1234.56", "33.3333", "50"]
     assert bad.tolist() == [False, False, False, False, True]
+
+
+def _verdict(result):
+    return (
+        result.outcome,
+        result.accepted.to_dict("index"),
+        result.issues.to_dict("records"),
+        {c: str(t) for c, t in result.accepted.dtypes.items()},
+    )
+
+
+def test_remembered_typing_gives_the_same_verdict_cold_warm_and_when_cleared(monkeypatch):
+    # Typing results are remembered per process across files (pipelines/validation.py). The
+    # same rows must get the same verdict - values, dtypes, messages on bad cells - whether
+    # nothing is remembered yet, everything is, or the memo is cleared after every column.
+    rows = [
+        FOLLOWUP_HEADER_NB,
+        followup_row("A1", pct="62,5", contract="midlertidig", relevance="delvis relevant"),
+        followup_row("A2", status="praksis", pct=None, contract=None),
+        followup_row("A3", status="jobbing"),
+        followup_row("A4", end="31.02.2019"),
+        followup_row("A5", pct="hundre"),
+        followup_row("A6", horizon=6),
+    ]
+    monkeypatch.setattr(validation, "_typed_memo", {})
+    cold = _verdict(check(rows))
+    assert validation._typed_memo  # something was remembered
+    warm = _verdict(check(rows))
+    monkeypatch.setattr(validation, "_TYPED_LIMIT", 0)
+    cleared = _verdict(check(rows))
+    assert cold == warm == cleared
+    assert {issue["rule"] for issue in cold[2]} >= {"code", "date", "decimal"}
+    # A text typed under one kind is never reused under another: '6' is a valid horizon code
+    # but not a date.
+    assert check([FOLLOWUP_HEADER_NB, followup_row("B1", end="6")]).outcome == "rejected"
