@@ -512,7 +512,7 @@ def _write_warehouse(paths: Paths, frames: dict[str, pd.DataFrame]) -> None:
 
 
 def test_tables_are_read_with_text_as_categoricals_and_nothing_lost(tmp_path):
-    paths = Paths(tmp_path)
+    paths = Paths(tmp_path / 'kontor\'s "data"')  # quotes in the path are escaped
     paths.ensure()
     con = duckdb.connect(str(paths.warehouse))
     con.execute(

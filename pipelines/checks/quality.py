@@ -68,12 +68,14 @@ def read_tables(paths: Paths, tables: Sequence[str]) -> dict[str, pd.DataFrame]:
     GE validates the frames, not a SQL datasource: GE's SQL path on DuckDB reports every
     expectation as N/A (great_expectations #10738, #11579).
     """
-    catalog = paths.warehouse.stem
+    # Attached under its file name (the catalog dbt's views refer to), quotes doubled.
+    catalog = '"' + paths.warehouse.stem.replace('"', '""') + '"'
+    location = "'" + str(paths.warehouse).replace("'", "''") + "'"
     with writer_lock(paths):
         con = duckdb.connect()
         try:
-            con.execute(f"attach '{paths.warehouse}' as \"{catalog}\" (read_only)")
-            return {table: read_frame(con, f'"{catalog}".{table}') for table in tables}
+            con.execute(f"attach {location} as {catalog} (read_only)")
+            return {table: read_frame(con, f"{catalog}.{table}") for table in tables}
         finally:
             con.close()
 
