@@ -44,6 +44,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pipelines.indicators import INDICATORS
+
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 DEFAULT_OUT = Path("bench-results") / "bench.json"
 REFERENCE_DATE = date(2020, 6, 30)
@@ -54,18 +56,6 @@ LATE_ARRIVAL = datetime(2020, 6, 30, 23, 0, tzinfo=UTC)
 LATE_COMMENT = "Sen rapport (ytelsesmåling)"
 # Steps of the pipeline itself; the generator and the floors are measuring tools.
 PIPELINE_STEPS = ("land", "ingest", "initial_update", "dbt_core", "incremental", "rebuild")
-INDICATORS = (
-    "employed",
-    "relevant_work",
-    "full_time",
-    "part_time",
-    "permanent",
-    "temporary",
-    "right_shelf",
-    "closer_to_relevant",
-    "unemployed",
-    "unknown",
-)
 COUNT_COLUMNS = (
     "participants",
     "reported",

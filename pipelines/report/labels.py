@@ -11,23 +11,11 @@ from functools import cache
 import pandas as pd
 
 from pipelines.contracts import codelists
+from pipelines.indicators import INDICATORS
 from pipelines.report.suppression import SUPPRESSED
 
 HORIZONS = (0, 6, 12)
 
-INDICATORS = (
-    "employed",
-    "relevant_work",
-    "full_time",
-    "part_time",
-    "permanent",
-    "temporary",
-    "right_shelf",
-    "closer_to_relevant",
-    "unemployed",
-    "unknown",
-)
-"""The indicator codes of fct_attainment (n_<code>, pct_<code>_of_all, pct_<code>_of_known)."""
 
 KEY_INDICATORS = ("employed", "relevant_work", "full_time", "permanent", "right_shelf")
 """The indicators the issue asks for per programme and in the headline's first lines."""

@@ -528,6 +528,11 @@ def _clean_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _indicator_columns(indicators: tuple[str, ...]) -> list[str]:
+    """n_<code>, pct_<code>_of_all, pct_<code>_of_known for each indicator, in that order."""
+    return [c for i in indicators for c in (f"n_{i}", f"pct_{i}_of_all", f"pct_{i}_of_known")]
+
+
 def detail_table(att: SuppressedTable, names: dict[str, str]) -> pd.DataFrame:
     """Every row and indicator of the attainment hierarchy (Excel)."""
     table = att.table.copy()
@@ -547,11 +552,7 @@ def detail_table(att: SuppressedTable, names: dict[str, str]) -> pd.DataFrame:
         "coverage_pct",
         "overdue",
         "pct_overdue_of_all",
-        *(
-            c
-            for ind in INDICATORS
-            for c in (f"n_{ind}", f"pct_{ind}_of_all", f"pct_{ind}_of_known")
-        ),
+        *_indicator_columns(INDICATORS),
         "target_employed_pct",
         "employed_target",
         "target_relevant_pct",
@@ -572,11 +573,7 @@ def programmes_table(detail: pd.DataFrame) -> pd.DataFrame:
         "participants",
         "known_status",
         "coverage_pct",
-        *(
-            c
-            for ind in KEY_INDICATORS
-            for c in (f"n_{ind}", f"pct_{ind}_of_all", f"pct_{ind}_of_known")
-        ),
+        *_indicator_columns(KEY_INDICATORS),
     ]
     return detail[columns].reset_index(drop=True)
 
