@@ -27,8 +27,9 @@ demo: manifest
 	$(BIN)/imdi demo
 
 lint: env
-	$(BIN)/ruff check pipelines tests
-	$(BIN)/ruff format --check pipelines tests
+	$(BIN)/ruff check pipelines benchmarks tests
+	$(BIN)/ruff format --check pipelines benchmarks tests
+	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint dbt_project/models --disable-progress-bar
 
 test: manifest lint

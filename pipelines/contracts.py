@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.config import SCHEMAS_DIR
+from pipelines.settings import SCHEMAS_DIR
 
 CONTRACT_NAMES = ("participant_followup", "programme_register", "programme_status_report")
 
@@ -164,3 +164,11 @@ def contracts() -> dict[str, Contract]:
 
 def contract(name: str) -> Contract:
     return contracts()[name]
+
+
+def horizons() -> tuple[int, ...]:
+    """The follow-up horizons (months after programme end), from the code list: 0, 6, 12."""
+    return tuple(int(code) for code in codelists()["horizon_months"].codes)
+
+
+HORIZONS = horizons()

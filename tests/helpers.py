@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 
-from pipelines.privacy import _W1, _W2, _control_digit
+from pipelines.ingest.privacy import _W1, _W2, _control_digit
 
 
 def valid_national_id(birth: str = "010190", individual: int = 100) -> str:

@@ -6,20 +6,19 @@ A JSON list, one entry per check (merged by ``check_name``)::
      "description_nb": "...", "details": {...}}
 
 Checks may run in several processes at once (a whole run, a single check from the UI), so
-every read-modify-write happens under an inter-process lock, and the file is replaced atomically (temporary file + ``os.replace``): a reader sees the
-old list or the new one, never half of either.
+every read-modify-write happens under an inter-process lock, and the file is replaced
+atomically: a reader sees the old list or the new one, never half of either.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import Paths
-from pipelines.locks import file_lock
+from pipelines.files import atomic_write, file_lock
+from pipelines.settings import Paths
 
 RESULTS_NAME = "results.json"
 
@@ -59,7 +58,5 @@ def merge_results(
     merged.update((entry["check_name"], entry) for entry in entries)
     ordered = [merged[name] for name in sorted(merged)]
     path = results_path(paths)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(ordered, ensure_ascii=False, indent=1, default=str), "utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(ordered, ensure_ascii=False, indent=1, default=str).encode())
     return path

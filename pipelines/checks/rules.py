@@ -15,7 +15,6 @@ docs/quality.md has the table and the reasons.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,14 +25,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from pipelines.contracts import codelists, contract
+from pipelines.contracts import HORIZONS, codelists, contract
+from pipelines.settings import Settings
 
 if TYPE_CHECKING:
     from pipelines.checks.gx_session import GxSession
 
 Severity = Literal["ERROR", "WARN"]
 
-HORIZONS = (0, 6, 12)
 FOLLOW_UP_STATES = ("reported", "overdue", "not_due")
 SAMPLE_SIZE = 5
 
@@ -64,38 +63,17 @@ RECONCILED_MEASURES = (
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
 
 
-# --- configuration (environment, resolved when a check runs) -------------------------------
+# --- configuration (from the installation's settings, passed in when a check runs) ----------
 
 
-def _env_number(name: str, default: float, low: float, high: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw.rstrip("% ").replace(",", "."))
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name}={raw!r} must lie between {low:g} and {high:g}")
-    return value
+def _default(field: str) -> float:
+    return float(Settings.model_fields[field].default)
 
 
-def coverage_floor_pct() -> float:
-    """``IMDI_COVERAGE_FLOOR``: least share (%) of due follow-ups with a known status; default 50."""
-    return _env_number("IMDI_COVERAGE_FLOOR", 50.0, 0, 100)
-
-
-def overdue_share_max_pct() -> float:
-    """``IMDI_OVERDUE_SHARE_MAX``: most share (%) of a programme's due follow-ups that may be
-    late beyond the grace period; default 25."""
-    return _env_number("IMDI_OVERDUE_SHARE_MAX", 25.0, 0, 100)
-
-
-def overdue_grace_days() -> int:
-    """``IMDI_OVERDUE_GRACE_DAYS``: days after the due date before a missing follow-up counts as
-    late; default the contract's observation window after the due date (92 days)."""
-    window = contract("participant_followup").observation_window_days.get("after", 92)
-    return int(_env_number("IMDI_OVERDUE_GRACE_DAYS", float(window), 0, 3650))
+def default_grace_days() -> int:
+    """Days after the due date before a missing follow-up counts as late, when the settings give
+    none: the contract's observation window after the due date (92 days)."""
+    return int(contract("participant_followup").observation_window_days.get("after", 92))
 
 
 # --- the shapes of a rule and of its outcome -----------------------------------------------
@@ -167,12 +145,18 @@ class CheckOutcome:
         }
 
 
+def _no_options(settings: Settings) -> dict[str, Any]:  # noqa: ARG001 - same shape for all
+    return {}
+
+
 @dataclass(frozen=True)
 class Rule:
-    """A check's spec and the plain function that evaluates it on the frames it reads."""
+    """A check's spec, the plain function that evaluates it on the frames it reads, and the
+    keyword arguments it takes from the installation's settings (thresholds)."""
 
     spec: CheckSpec
     evaluate: Callable[..., CheckOutcome]
+    options: Callable[[Settings], dict[str, Any]] = _no_options
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -725,7 +709,7 @@ def followup_coverage_floor(
     session: GxSession | None = None,
 ) -> CheckOutcome:
     gxe = _gxe()
-    floor = coverage_floor_pct() if floor_pct is None else float(floor_pct)
+    floor = _default("coverage_floor_pct") if floor_pct is None else float(floor_pct)
     due = status[_flag(status, "is_due")].assign(is_known=lambda f: _flag(f, "is_known"))
     coverage = (
         due.groupby(["programme_id", "horizon_months"], dropna=False)
@@ -919,8 +903,8 @@ def overdue_share(
     session: GxSession | None = None,
 ) -> CheckOutcome:
     gxe = _gxe()
-    limit = overdue_share_max_pct() if max_share_pct is None else float(max_share_pct)
-    grace = overdue_grace_days() if grace_days is None else int(grace_days)
+    limit = _default("overdue_share_max_pct") if max_share_pct is None else float(max_share_pct)
+    grace = default_grace_days() if grace_days is None else int(grace_days)
     due = status[_flag(status, "is_due")].groupby("programme_id").size().rename("due")
     days = pd.to_numeric(overdue["days_overdue"])
     late = overdue.assign(late=days > grace)
@@ -1076,10 +1060,21 @@ RULES: tuple[Rule, ...] = (
     Rule(FOLLOWUP_RANGES, followup_value_ranges),
     Rule(FOLLOWUP_DUE_ORDER, followup_due_dates_in_order),
     Rule(FOLLOWUP_OBSERVED_ORDER, followup_observations_in_order),
-    Rule(FOLLOWUP_COVERAGE, followup_coverage_floor),
+    Rule(
+        FOLLOWUP_COVERAGE,
+        followup_coverage_floor,
+        lambda settings: {"floor_pct": settings.coverage_floor_pct},
+    ),
     Rule(ATTAINMENT_RANGES, attainment_shares_in_range),
     Rule(ATTAINMENT_PLAUSIBLE, attainment_shares_plausible),
-    Rule(OVERDUE_SHARE, overdue_share),
+    Rule(
+        OVERDUE_SHARE,
+        overdue_share,
+        lambda settings: {
+            "max_share_pct": settings.overdue_share_max_pct,
+            "grace_days": settings.overdue_grace_days,
+        },
+    ),
     Rule(REGISTER_COMPLETE, programme_register_complete),
     Rule(SAID_VS_SHOWN, said_vs_shown_reconciliation),
 )

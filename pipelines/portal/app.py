@@ -9,7 +9,7 @@ Routes (docs/portal.md):
   GET  /kvittering/{id}       receipt page;  GET /kvittering/{id}.csv  the same as CSV
   GET  /helse                 liveness
 
-Every upload goes through ``pipelines.landing.land_bytes`` (the one landing path) and is judged
+Every upload goes through ``pipelines.ingest.landing.land_bytes`` (the one landing path) and is judged
 by ``pipelines.ingest.check_file`` (the same verdict the warehouse will reach), so the receipt
 shown within seconds is the one the warehouse records. The warehouse itself is only read,
 through the published copy.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 import threading
 import time
@@ -32,11 +31,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from pipelines.config import Paths, get_paths, reference_date
 from pipelines.contracts import codelists
-from pipelines.ingest import check_file
-from pipelines.intake import IntakeError, read_table, sniff_format
-from pipelines.landing import LandedFile, land_bytes, landed_files, read_landed, safe_display_name
+from pipelines.ingest.intake import IntakeError, read_table, sniff_format
+from pipelines.ingest.landing import (
+    LandedFile,
+    land_bytes,
+    landed_files,
+    read_landed,
+    safe_display_name,
+)
+from pipelines.ingest.raw_load import check_file
+from pipelines.ingest.template import build_followup_template
+from pipelines.ingest.validation import ValidationResult
 from pipelines.portal import overview
 from pipelines.portal import session as sessions
 from pipelines.portal.audit import log_event
@@ -45,11 +51,9 @@ from pipelines.portal.tokens import TokenError, TokenStore
 from pipelines.portal.uploads import (
     UploadProblem,
     formula_cells,
-    max_upload_bytes,
     read_upload_form,
 )
-from pipelines.template import build_followup_template
-from pipelines.validation import ValidationResult
+from pipelines.settings import Paths, Settings
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 CHANNEL = "portal"
@@ -189,8 +193,9 @@ def _find_landed(paths: Paths, upload_id: str) -> LandedFile | None:
 # --- the application -----------------------------------------------------------------------------
 
 
-def create_app() -> FastAPI:
-    """The portal. Paths and limits are resolved per request, so tests can point IMDI_HOME anywhere."""
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The portal for one installation (``settings``; default: read from the environment)."""
+    settings = settings or Settings.from_env()
     app = FastAPI(
         title="IMDi – opplasting for programmer", docs_url=None, redoc_url=None, openapi_url=None
     )
@@ -213,7 +218,7 @@ def create_app() -> FastAPI:
 
     def current(request: Request) -> tuple[Paths, bytes, sessions.Session | None, str | None]:
         """(paths, signing key, session, why-signed-out); the token is re-checked every time."""
-        paths = get_paths()
+        paths = settings.paths
         key = sessions.session_key(paths)
         session = sessions.load(key, request.cookies.get(sessions.COOKIE_NAME))
         if session is None or not session.signed_in:
@@ -236,8 +241,7 @@ def create_app() -> FastAPI:
             httponly=True,
             samesite="strict",
             # Behind a TLS-terminating proxy the app sees http: IMDI_PORTAL_SECURE_COOKIE=1.
-            secure=request.url.scheme == "https"
-            or os.environ.get("IMDI_PORTAL_SECURE_COOKIE") == "1",
+            secure=request.url.scheme == "https" or settings.portal_secure_cookie,
         )
 
     def render(
@@ -384,7 +388,7 @@ def create_app() -> FastAPI:
             context = {
                 "has_warehouse": con is not None,
                 "published_at": overview.published_at(paths),
-                "reference_date": reference_date(),
+                "reference_date": settings.today(),
                 "cohorts": overview.cohorts(con, programme).to_dict("records"),
                 "followups": overview.followups(con, programme).to_dict("records"),
                 "overdue": overview.overdue(con, programme).to_dict("records"),
@@ -397,7 +401,7 @@ def create_app() -> FastAPI:
             session,
             status=status,
             error=error,
-            max_mb=max_upload_bytes() // (1024 * 1024),
+            max_mb=settings.max_upload_bytes // (1024 * 1024),
             **context,
         )
 
@@ -416,7 +420,7 @@ def create_app() -> FastAPI:
         programme = session.programme_id or ""
         with overview.published(paths) as con:
             known = overview.known_followups(con, programme)
-        data = build_followup_template(programme, known, as_of=reference_date())
+        data = build_followup_template(programme, known, as_of=settings.today())
         log_event(
             paths,
             "template_download",
@@ -437,7 +441,7 @@ def create_app() -> FastAPI:
             return to_signin(revoked)
         programme = session.programme_id or ""
         who = {"programme_id": programme, "token_id": session.token_id, "client": _client(request)}
-        limit = max_upload_bytes()
+        limit = settings.max_upload_bytes
 
         def refuse(code: str, message: str, status: int, **extra: object) -> HTMLResponse:
             log_event(paths, "upload_refused", reason=code, **who, **extra)
@@ -519,7 +523,9 @@ def create_app() -> FastAPI:
     def make_receipt(paths: Paths, landed: LandedFile, repeated: bool) -> Receipt:
         result, formulas = verdicts.get(paths, landed)
         with overview.published(paths) as con:
-            changes, basis = (None, "") if repeated else classify_rows(paths, landed, result, con)
+            changes, basis = (
+                (None, "") if repeated else classify_rows(settings, landed, result, con)
+            )
             ingested = upload_ingested(con, landed.upload_id)
         return Receipt(landed, result, repeated, ingested, changes, basis, formulas)
 

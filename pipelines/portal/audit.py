@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.config import Paths
+from pipelines.settings import Paths
 
 
 def audit_path(paths: Paths) -> Path:

@@ -1,8 +1,8 @@
 """`imdi portal` and `imdi token`: run the upload portal and manage programme upload tokens.
 
-Wired into ``pipelines/cli.py`` with ``register(sub)`` before parsing and ``dispatch(args)``
-after. Imports stay inside the handlers, so the CLI starts fast and never loads FastAPI for
-other commands.
+Wired into ``pipelines/cli.py`` with ``register(sub)`` before parsing and
+``dispatch(args, settings)`` after. Imports stay inside the handlers, so the CLI starts fast and
+never loads FastAPI for other commands.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import getpass
 import sys
 from datetime import UTC, datetime
 
-COMMANDS = ("portal", "token")
+from pipelines.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,39 +30,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions.add_parser("list", help="vis alle koder (uten selve kodene)")
 
 
-def dispatch(args: argparse.Namespace) -> int | None:
+def dispatch(args: argparse.Namespace, settings: Settings) -> int | None:
     """Run one of this module's commands; None if the command belongs to someone else."""
     command = getattr(args, "command", None)
     if command == "portal":
-        return run_portal(args.host, args.port)
+        return run_portal(settings, args.host, args.port)
     if command == "token":
-        return run_token(args)
+        return run_token(settings, args)
     return None
 
 
-def run_portal(host: str, port: int) -> int:
+def run_portal(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
-    from pipelines.config import get_paths
     from pipelines.portal.app import create_app
 
-    paths = get_paths().ensure()
+    paths = settings.paths.ensure()
     print(f"Opplastingsportalen: http://{host}:{port}/  (IMDI_HOME={paths.home})")
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(
             "Merk: portalen bør stå bak en HTTPS-proxy når den er tilgjengelig utenfra.",
             file=sys.stderr,
         )
-    uvicorn.run(create_app(), host=host, port=port, proxy_headers=False, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, log_level="info")
     return 0
 
 
-def run_token(args: argparse.Namespace) -> int:
-    from pipelines.config import get_paths
+def run_token(settings: Settings, args: argparse.Namespace) -> int:
     from pipelines.portal.audit import log_event
     from pipelines.portal.tokens import TokenStore
 
-    paths = get_paths()
+    paths = settings.paths
     store = TokenStore(paths)
     who = _operator()
     if args.token_command == "issue":

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from pipelines.config import Paths
-from pipelines.landing import LandedFile, landed_files
-from pipelines.publish import connect_published
-from pipelines.receipt import OUTCOME_NB
+from pipelines.ingest.landing import LandedFile, landed_files
+from pipelines.ingest.receipt import OUTCOME_NB
+from pipelines.settings import Paths
+from pipelines.warehouse.publish import connect_published
 
 
 @contextmanager

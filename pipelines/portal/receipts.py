@@ -19,12 +19,12 @@ from decimal import Decimal, InvalidOperation
 import duckdb
 import pandas as pd
 
-from pipelines.config import Paths, pseudonym_key
 from pipelines.contracts import Contract, codelists
-from pipelines.ingest import check_file, storage_frame
-from pipelines.landing import LandedFile, landed_files, read_landed
-from pipelines.receipt import OUTCOME_NB, RECEIPT_HEADERS_NB, receipt_table
-from pipelines.validation import ValidationResult
+from pipelines.ingest.landing import LandedFile, landed_files, read_landed
+from pipelines.ingest.raw_load import check_file, storage_frame
+from pipelines.ingest.receipt import OUTCOME_NB, RECEIPT_HEADERS_NB, receipt_table
+from pipelines.ingest.validation import ValidationResult
+from pipelines.settings import Paths, Settings
 
 CHANGE_NB = {
     "new": "ny oppfølging",
@@ -187,7 +187,7 @@ def _pending_versions(
 
 
 def classify_rows(
-    paths: Paths,
+    settings: Settings,
     landed: LandedFile,
     result: ValidationResult,
     published: duckdb.DuckDBPyConnection | None,
@@ -196,7 +196,7 @@ def classify_rows(
     spec = result.contract
     if spec is None or spec.name != "participant_followup" or result.accepted.empty:
         return None, ""
-    key = pseudonym_key(paths)
+    key = settings.key()
     incoming = storage_frame(spec, result.accepted, key)
     programme_ids = sorted({str(p).strip().upper() for p in incoming["programme_id"]})
     loaded = _loaded_upload_ids(published)
@@ -210,7 +210,7 @@ def classify_rows(
             basis.append("det publiserte varehuset")
         except duckdb.Error:
             pass
-    pending = _pending_versions(paths, landed, programme_ids, loaded, key)
+    pending = _pending_versions(settings.paths, landed, programme_ids, loaded, key)
     if not pending.empty:
         earlier.append(pending)
         basis.append("filer som venter på innlesing")

@@ -17,7 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from pipelines.config import Paths
+from pipelines.settings import Paths
 
 COOKIE_NAME = "imdi_portal"
 SESSION_SECONDS = 8 * 3600

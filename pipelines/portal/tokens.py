@@ -15,15 +15,14 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from pipelines.config import Paths
 from pipelines.contracts import contract
+from pipelines.files import atomic_write
+from pipelines.settings import Paths
 
 TOKEN_PREFIX = "imdi_"
 DEFAULT_DAYS = 180
@@ -104,17 +103,7 @@ class TokenStore:
         payload = json.dumps(
             {"tokens": [asdict(r) for r in records]}, ensure_ascii=False, indent=1
         ).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tokens-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path, payload, mode=0o600)
 
     def issue(
         self,

@@ -5,7 +5,6 @@ look at formula cells so the receipt can say they were not evaluated."""
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass, field
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -17,11 +16,6 @@ _OVERHEAD = 64 * 1024  # multipart boundaries and the small form fields
 _DRAIN_FACTOR = (
     4  # read (and discard) at most this many times the limit, so browsers see the answer
 )
-
-
-def max_upload_bytes() -> int:
-    """IMDI_MAX_UPLOAD_MB (default 20) in bytes."""
-    return int(float(os.environ.get("IMDI_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
 
 
 class UploadProblem(ValueError):

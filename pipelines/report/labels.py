@@ -10,41 +10,16 @@ from functools import cache
 
 import pandas as pd
 
-from pipelines.contracts import codelists
-from pipelines.indicators import INDICATORS
+from pipelines.contracts import HORIZONS, codelists
+from pipelines.indicators import INDICATORS, indicators
 from pipelines.report.suppression import SUPPRESSED
 
-HORIZONS = (0, 6, 12)
-
-
 KEY_INDICATORS = ("employed", "relevant_work", "full_time", "permanent", "right_shelf")
-"""The indicators the issue asks for per programme and in the headline's first lines."""
+"""The indicators shown per programme and first in the headline: work, relevance, full-time,
+permanence and "på rett hylle"."""
 
-INDICATOR_LABELS = {
-    "employed": "I jobb (inkl. selvstendig næringsdrivende)",
-    "relevant_work": "I relevant jobb",
-    "full_time": "Heltid",
-    "part_time": "Deltid",
-    "permanent": "Fast ansatt",
-    "temporary": "Midlertidig ansatt",
-    "right_shelf": "«På rett hylle» (relevant, fast heltidsjobb)",
-    "closer_to_relevant": "Nærmere relevant jobb (relevant praksis eller utdanning)",
-    "unemployed": "Arbeidsledig",
-    "unknown": "Ukjent status (også ikke rapportert)",
-}
-
-INDICATOR_SHORT = {
-    "employed": "i jobb",
-    "relevant_work": "i relevant jobb",
-    "full_time": "heltid",
-    "part_time": "deltid",
-    "permanent": "fast",
-    "temporary": "midlertidig",
-    "right_shelf": "på rett hylle",
-    "closer_to_relevant": "nærmere relevant jobb",
-    "unemployed": "arbeidsledig",
-    "unknown": "ukjent",
-}
+INDICATOR_LABELS = {i.code: i.label_nb for i in indicators()}
+INDICATOR_SHORT = {i.code: i.short_nb for i in indicators()}
 
 LEVEL_LABELS = {
     "total": "Alle programmer",

@@ -17,6 +17,7 @@ from datetime import date
 
 import pandas as pd
 
+from pipelines.quarters import quarter_label
 from pipelines.report.labels import (
     HORIZONS,
     INDICATOR_LABELS,
@@ -753,10 +754,6 @@ TREND_COLUMNS = (
 )
 
 
-def quarter_name(day: date) -> str:
-    return f"{day.year}-K{(day.month - 1) // 3 + 1}"
-
-
 def trend_table(quarters: dict[date, SuppressedTable]) -> pd.DataFrame:
     """All programmes together at each quarter end, per horizon."""
     records = []
@@ -765,7 +762,7 @@ def trend_table(quarters: dict[date, SuppressedTable]) -> pd.DataFrame:
         for _, row in table[table["level"] == "total"].iterrows():
             record = {
                 "as_of_date": day,
-                "quarter": quarter_name(day),
+                "quarter": quarter_label(day),
                 "horizon_months": int(row["horizon_months"]),
             }
             record.update({c: row[c] for c in TREND_COLUMNS})

@@ -1,0 +1,179 @@
+"""Load landed files into the raw tables: parse, check against the contract, append.
+
+Pure with respect to the landing zone: files are processed oldest first, each stamped with the
+time it reached the landing zone (``reported_at``), and a file already in ``raw_uploads`` is
+never processed twice. Rebuilding from an empty warehouse gives the same raw tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.contracts import Contract
+from pipelines.ingest.intake import IntakeError, read_table
+from pipelines.ingest.landing import LandedFile, landed_files, read_landed
+from pipelines.ingest.privacy import MASK, pseudonymise
+from pipelines.ingest.validation import (
+    ISSUE_COLUMNS,
+    ValidationResult,
+    file_rejection,
+    validate_table,
+)
+from pipelines.settings import Paths
+from pipelines.warehouse.raw import ensure_raw_tables, processed_upload_ids
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    upload_id: str
+    original_name: str
+    contract: str | None
+    outcome: str
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    warnings: int
+    message_nb: str
+
+
+def check_file(landed: LandedFile, data: bytes | None) -> ValidationResult:
+    """The verdict on one landed file, without touching the warehouse."""
+    if landed.refused is not None:
+        return _refusal(landed)
+    try:
+        table = read_table(data or b"")
+    except IntakeError as error:
+        return file_rejection(error)
+    return validate_table(table, landed.received_datetime.date(), landed.claimed_programme_id)
+
+
+def _refusal(landed: LandedFile) -> ValidationResult:
+    refused = landed.refused or {}
+    header = refused.get("header", [])
+    records = [
+        {
+            "source_row": row if row else 1,
+            "column_name": header[col] if col < len(header) else str(col + 1),
+            "value": MASK,
+            "rule": "national_id",
+            "severity": "error",
+            "message_nb": refused["message_nb"],
+        }
+        for row, col in refused.get("cells", [])
+    ]
+    result = file_rejection(IntakeError("national_id", refused["message_nb"]))
+    result.issues = pd.concat(
+        [result.issues, pd.DataFrame(records, columns=ISSUE_COLUMNS)], ignore_index=True
+    )
+    return result
+
+
+def storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    frame = pd.DataFrame(index=accepted.index)
+    for col in contract.columns:
+        values = accepted[col.name]
+        if col.pseudonymise:
+            pairs = list(zip(accepted["programme_id"], values, strict=True))
+            keys = {pair: pseudonymise(key, *pair) for pair in set(pairs)}
+            frame[col.stored_name] = [keys[pair] for pair in pairs]
+        elif col.type == "date":
+            # Formatted once per distinct date, not once per row.
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            texts = np.array([d.isoformat() for d in uniques] + [None], dtype=object)
+            frame[col.stored_name] = texts[codes]  # code -1 (empty): None
+        elif col.type == "decimal":
+            frame[col.stored_name] = values.astype("object")
+        else:
+            frame[col.stored_name] = values
+    return frame
+
+
+def store(
+    con: duckdb.DuckDBPyConnection, landed: LandedFile, result: ValidationResult, key: bytes
+) -> IngestSummary:
+    """Append one file's verdict to the raw tables, in one transaction."""
+    contract = result.contract
+    message = (
+        result.file_error.message_nb
+        if result.file_error is not None
+        else f"{len(result.accepted)} av {result.rows_total} rader lest inn, "
+        f"{result.rows_rejected} avvist, {result.warnings} advarsler."
+    )
+    summary = IngestSummary(
+        landed.upload_id,
+        landed.original_name,
+        contract.name if contract else None,
+        "refused" if landed.refused else result.outcome,
+        result.rows_total,
+        len(result.accepted),
+        result.rows_rejected,
+        result.warnings,
+        message,
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if contract is not None and not result.accepted.empty:
+            frame = storage_frame(contract, result.accepted, key)
+            frame["upload_id"] = landed.upload_id
+            frame["source_row"] = frame.index.astype(int)
+            frame["reported_at"] = landed.received_at
+            columns = [c.stored_name for c in contract.columns]
+            casts = ", ".join(
+                f"CAST({c.stored_name} AS {c.sql_type}) AS {c.stored_name}"
+                for c in contract.columns
+            )
+            con.register("incoming_rows", frame.reset_index(drop=True))
+            con.execute(
+                f"INSERT INTO raw.{contract.table} ({', '.join(columns)}, upload_id, source_row, reported_at) "
+                f"SELECT {casts}, upload_id, source_row, CAST(reported_at AS TIMESTAMP) FROM incoming_rows"
+            )
+            con.unregister("incoming_rows")
+        if not result.issues.empty:
+            issues = result.issues.assign(upload_id=landed.upload_id)
+            con.register("incoming_issues", issues)
+            con.execute(
+                "INSERT INTO raw.raw_rejections SELECT upload_id, CAST(source_row AS INTEGER), "
+                "column_name, value, rule, severity, message_nb FROM incoming_issues"
+            )
+            con.unregister("incoming_issues")
+        con.execute(
+            "INSERT INTO raw.raw_uploads VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                landed.upload_id,
+                landed.original_name,
+                landed.channel,
+                landed.uploaded_by,
+                landed.claimed_programme_id,
+                landed.received_at,
+                landed.size_bytes,
+                summary.contract,
+                summary.outcome,
+                summary.rows_total,
+                summary.rows_accepted,
+                summary.rows_rejected,
+                summary.warnings,
+                summary.message_nb,
+            ],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return summary
+
+
+def ingest_pending(con: duckdb.DuckDBPyConnection, paths: Paths, key: bytes) -> list[IngestSummary]:
+    """Process every landed file the warehouse has not seen, oldest first."""
+    ensure_raw_tables(con)
+    done = processed_upload_ids(con)
+    summaries = []
+    for landed in landed_files(paths):
+        if landed.upload_id in done:
+            continue
+        data = None if landed.refused else read_landed(paths, landed.upload_id)
+        summaries.append(store(con, landed, check_file(landed, data), key))
+    return summaries

@@ -1,0 +1,109 @@
+"""The Norwegian CSV/Excel dialects: encodings, separators, decimal commas, dates, Excel cells."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+import pytest
+
+from pipelines.ingest.intake import IntakeError, read_table
+from tests.helpers import csv_bytes, xlsx_bytes
+
+ROWS = [
+    ["Program-ID", "Pulje", "Stillingsprosent", "Kommentar"],
+    ["P1", "2018-1", "62,5", "Søknad på Ålesund"],
+]
+
+
+@pytest.mark.parametrize(
+    ("sep", "encoding", "bom", "expected_encoding"),
+    [
+        (";", "cp1252", False, "cp1252"),
+        (";", "utf-8", True, "utf-8-sig"),
+        (",", "utf-8", False, "utf-8"),
+        ("\t", "utf-8", False, "utf-8"),
+    ],
+)
+def test_csv_dialects_read_the_same_cells(sep, encoding, bom, expected_encoding):
+    rows = ROWS if sep != "," else [ROWS[0], ["P1", "2018-1", '"62,5"', "Søknad på Ålesund"]]
+    table = read_table(csv_bytes(rows, sep=sep, encoding=encoding, bom=bom))
+    assert table.encoding == expected_encoding
+    assert table.delimiter == sep
+    assert table.header == ROWS[0]  # no BOM left in the first header
+    assert table.frame.loc[2].tolist() == ["P1", "2018-1", "62,5", "Søknad på Ålesund"]
+
+
+def test_row_numbers_are_the_ones_the_uploader_sees():
+    data = csv_bytes([["Program-ID", "Pulje"], ["P1", "a"], ["", ""], ["P2", "b"]])
+    table = read_table(data)
+    assert list(table.frame.index) == [2, 4]
+
+
+def test_xlsx_dates_floats_and_formulas():
+    data = xlsx_bytes(
+        [
+            ["Program-ID", "Programslutt", "Stillingsprosent", "Fødselsår", "Formel"],
+            ["P1", datetime(2019, 3, 31), 62.5, 1985.0, "=1+1"],
+        ]
+    )
+    table = read_table(data)
+    assert table.file_format == "xlsx"
+    # dates arrive as ISO text, whole floats as integers, formulas are never evaluated
+    # (openpyxl wrote no cached value, so the cell is empty rather than "2")
+    assert table.frame.loc[2].tolist() == ["P1", "2019-03-31", "62.5", "1985", None]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty_file"),
+        (b"   \r\n", "empty_file"),
+        (b"%PDF-1.7 ...", "not_spreadsheet"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "legacy_xls"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"PK\x03\x04garbage", "broken_zip"),
+    ],
+)
+def test_whole_file_problems_have_norwegian_messages(data, code):
+    with pytest.raises(IntakeError) as caught:
+        read_table(data)
+    assert caught.value.code == code
+    assert caught.value.message_nb  # shown to the uploader as is
+
+
+def test_macro_workbook_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<x/>")
+        archive.writestr("xl/workbook.xml", "<x/>")
+        archive.writestr("xl/vbaProject.bin", b"\x00" * 10)
+    with pytest.raises(IntakeError) as caught:
+        read_table(buffer.getvalue())
+    assert caught.value.code == "macros"
+
+
+def test_spreadsheet_bomb_refused_before_opening():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<x/>")
+        archive.writestr("xl/workbook.xml", "<x/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (50 * 1024 * 1024))
+    data = buffer.getvalue()
+    assert len(data) < 1024 * 1024
+    with pytest.raises(IntakeError) as caught:
+        read_table(data)
+    assert caught.value.code == "xlsx_bomb"
+
+
+def test_thousands_of_columns_refused():
+    with pytest.raises(IntakeError) as caught:
+        read_table(csv_bytes([[f"k{i}" for i in range(5000)], ["x"] * 5000]))
+    assert caught.value.code == "too_many_columns"
+
+
+def test_unbalanced_csv_reported():
+    with pytest.raises(IntakeError) as caught:
+        read_table(b"a;b\n1;2;3;4\n")
+    assert caught.value.code == "csv_structure"
