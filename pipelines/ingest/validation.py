@@ -1,9 +1,14 @@
 """The contract check: every row of an upload is accepted or rejected with reasons.
 
-Cells arrive as text and are typed here column by column, so a bad cell is
-reported with its row and value (pandera would skip later checks on a column whose coercion
-failed, and report no index for dtype failures). pandera then checks the typed frame lazily:
-required cells, ranges, patterns, lengths and the cross-field rules of the contract.
+Cells arrive as text and are typed here column by column, so a bad cell is reported with its
+row and value (pandera would skip later checks on a column whose coercion failed, and report
+no index for dtype failures). Then, each on whole columns: required cells; each column's range,
+pattern and length (once per distinct value); the contract's cross-field rules as boolean
+masks; duplicate keys. Each check's findings are formatted in one pass over its rows, so the
+time grows with the rows, not with rows times findings. (pandera did this on the typed frame
+until its lazy report of frame-wide rules - one failure case per column of every failing row,
+3 M cases for 250 000 warnings - took 12 s, and its first validation imports hypothesis,
+~1.5 s of a 2 s budget for a small upload: docs/validation.md.)
 
 Policy for a partly bad file (docs/validation.md): rows with an error are rejected and stored
 in the rejection report; the other rows are accepted. Whole-file problems (unreadable file,
@@ -12,18 +17,18 @@ unknown or missing required columns) reject the file. Warnings never reject a ro
 
 from __future__ import annotations
 
+import string
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from pipelines.contracts import Column, Contract, codelists, contracts, normalise_label
 from pipelines.ingest.intake import IntakeError, RawTable
-from pipelines.ingest.privacy import MASK, national_id_cells
+from pipelines.ingest.privacy import MASK
 
 ISSUE_COLUMNS = ["source_row", "column_name", "value", "rule", "severity", "message_nb"]
 
@@ -48,11 +53,12 @@ class ValidationResult:
     """What the contract check decided for one file."""
 
     contract: Contract | None
-    rows_total: int
+    rows_total: int  # data rows in the file (0 when it could not be read: see rows_known)
     accepted: pd.DataFrame  # canonical columns, typed; index = file row number
-    issues: pd.DataFrame  # ISSUE_COLUMNS
+    issues: pd.DataFrame  # ISSUE_COLUMNS; severity is a code: "error" or "warning"
     file_error: IntakeError | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    rows_known: bool = True  # False: the file could not be read far enough to count its rows
 
     @property
     def rows_rejected(self) -> int:
@@ -69,11 +75,11 @@ class ValidationResult:
         return "partly_accepted" if self.rows_rejected else "accepted"
 
 
-def _issues_frame(records: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(records, columns=ISSUE_COLUMNS)
-
-
-def file_rejection(error: IntakeError, contract: Contract | None = None) -> ValidationResult:
+def file_rejection(
+    error: IntakeError, contract: Contract | None = None, rows: int | None = None
+) -> ValidationResult:
+    """The verdict on a file refused whole: one finding without a row, and the number of data
+    rows where the file could be read that far (``rows``, else the error's own count)."""
     issue = {
         "source_row": None,
         "column_name": None,
@@ -82,7 +88,11 @@ def file_rejection(error: IntakeError, contract: Contract | None = None) -> Vali
         "severity": "error",
         "message_nb": error.message_nb,
     }
-    return ValidationResult(contract, 0, pd.DataFrame(), _issues_frame([issue]), error)
+    counted = rows if rows is not None else error.rows
+    issues = pd.DataFrame.from_records([issue], columns=ISSUE_COLUMNS)
+    return ValidationResult(
+        contract, counted or 0, pd.DataFrame(), issues, error, rows_known=counted is not None
+    )
 
 
 # --- recognising the file ------------------------------------------------------------------
@@ -283,6 +293,49 @@ def _type_distinct(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Ser
     return text, pd.Series(False, index=values.index)
 
 
+# --- the checks, each on whole columns ---------------------------------------------------------
+#
+# Every check below gives a boolean mask over the rows, and every finding of one check is
+# formatted in one pass over its rows (a message template filled column by column). Nothing
+# here touches one row at a time: a 250 000-row file with a finding on every row costs about
+# what a clean one does (docs/validation.md, `imdi bench --only upload`).
+
+
+def value_checks(column: Column) -> dict[str, Callable[[pd.Series], pd.Series]]:
+    """The contract's checks of one column's values (range, pattern, length), in the order
+    they are reported; each takes typed values and returns True where a value passes."""
+    checks: dict[str, Callable[[pd.Series], pd.Series]] = {}
+    if column.min is not None or column.max is not None:
+        lo = column.min if column.min is not None else float("-inf")
+        hi = column.max if column.max is not None else float("inf")
+        checks["range"] = lambda s: pd.to_numeric(s).between(lo, hi)
+    if column.pattern:
+        checks["pattern"] = lambda s: s.str.match(column.pattern).astype(bool)
+    if column.max_length:
+        checks["max_length"] = lambda s: s.str.len() <= column.max_length
+    return checks
+
+
+def _value_failures(column: Column, values: pd.Series) -> dict[str, pd.Series]:
+    """Check name -> rows whose value fails it. Each check is a pure function of one cell, so
+    it runs once per distinct value (a 250 000-row column holds a few hundred distinct dates,
+    codes or numbers) and the answer is spread back over the rows; empty cells pass."""
+    checks = value_checks(column)
+    if not checks:
+        return {}
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return {}
+    distinct = pd.Series(uniques)
+    failures: dict[str, pd.Series] = {}
+    for name, passes in checks.items():
+        failing = np.append(~passes(distinct).to_numpy(dtype=bool), False)
+        mask = pd.Series(failing[codes], index=values.index)
+        if mask.any():
+            failures[name] = mask
+    return failures
+
+
 def due_dates(programme_end: pd.Series, horizon_months: pd.Series) -> pd.Series:
     """programme_end + horizon months, vectorised; the day is clamped to the month's length
     (31.08 + 6 months = 28/29.02), as dbt's date arithmetic does."""
@@ -295,102 +348,59 @@ def due_dates(programme_end: pd.Series, horizon_months: pd.Series) -> pd.Series:
     return first + pd.to_timedelta(day - 1, unit="D")
 
 
-# --- pandera: required, ranges, patterns and the cross-field rules -------------------------
+def _timestamps(values: pd.Series) -> pd.Series:
+    """Typed dates (date objects or None) as datetime64, converted once per distinct date."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    converted = pd.to_datetime(pd.Series([*uniques, None], dtype="object"))
+    return pd.Series(converted.to_numpy()[codes], index=values.index)
 
 
-def _column_checks(column: Column) -> list[pa.Check]:
-    checks: list[pa.Check] = []
-    if column.min is not None or column.max is not None:
-        lo = column.min if column.min is not None else float("-inf")
-        hi = column.max if column.max is not None else float("inf")
-        checks.append(
-            pa.Check(lambda s, lo=lo, hi=hi: pd.to_numeric(s).between(lo, hi), name="range")
-        )
-    if column.pattern:
-        checks.append(pa.Check(lambda s, p=column.pattern: s.str.match(p), name="pattern"))
-    if column.max_length:
-        checks.append(pa.Check(lambda s, n=column.max_length: s.str.len() <= n, name="max_length"))
-    return checks
-
-
-def _followup_rules(received_on: date, window: dict[str, int]) -> dict[str, callable]:
+def _followup_rules(
+    typed: pd.DataFrame, received_on: date, window: dict[str, int]
+) -> dict[str, pd.Series]:
+    """Where each cross-field rule of the follow-up contract is broken (True = broken)."""
     work_statuses = ["employed", "self_employed", "internship"]
-
-    def due(df: pd.DataFrame) -> pd.Series:
-        return due_dates(df["programme_end"], df["horizon_months"])
-
-    def outside_window(df: pd.DataFrame) -> pd.Series:
-        observed = pd.to_datetime(df["observed_on"])
-        due_on = due(df)
-        lo = due_on - pd.Timedelta(days=window.get("before", 45))
-        hi = due_on + pd.Timedelta(days=window.get("after", 92))
-        return ~(observed.isna() | due_on.isna() | observed.between(lo, hi))
-
+    start = _timestamps(typed["programme_start"])
+    end = _timestamps(typed["programme_end"])
+    observed = _timestamps(typed["observed_on"])
+    status = typed["status"]
+    due_on = due_dates(end, typed["horizon_months"])
+    lo = due_on - pd.Timedelta(days=window.get("before", 45))
+    hi = due_on + pd.Timedelta(days=window.get("after", 92))
     return {
-        "end_before_start": lambda df: (
-            pd.to_datetime(df["programme_end"]) < pd.to_datetime(df["programme_start"])
+        "end_before_start": end < start,
+        "employed_needs_position_pct": status.eq("employed") & typed["position_pct"].isna(),
+        "employed_needs_contract_type": status.eq("employed") & typed["contract_type"].isna(),
+        "work_needs_relevance": status.isin(work_statuses) & typed["job_relevance"].isna(),
+        "known_status_needs_observed_on": (
+            status.notna() & status.ne("unknown") & typed["observed_on"].isna()
         ),
-        "employed_needs_position_pct": lambda df: (
-            df["status"].eq("employed") & df["position_pct"].isna()
-        ),
-        "employed_needs_contract_type": lambda df: (
-            df["status"].eq("employed") & df["contract_type"].isna()
-        ),
-        "work_needs_relevance": lambda df: (
-            df["status"].isin(work_statuses) & df["job_relevance"].isna()
-        ),
-        "known_status_needs_observed_on": lambda df: (
-            df["status"].notna() & df["status"].ne("unknown") & df["observed_on"].isna()
-        ),
-        "observed_on_in_future": lambda df: (
-            pd.to_datetime(df["observed_on"]) > pd.Timestamp(received_on)
-        ),
-        "observed_on_outside_window": outside_window,
+        "observed_on_in_future": observed > pd.Timestamp(received_on),
+        "observed_on_outside_window": ~(observed.isna() | due_on.isna() | observed.between(lo, hi)),
     }
 
 
-def _status_report_rules() -> dict[str, callable]:
+def _status_report_rules(typed: pd.DataFrame) -> dict[str, pd.Series]:
     return {
-        "end_before_start": lambda df: (
-            pd.to_datetime(df["period_end"]) < pd.to_datetime(df["period_start"])
-        ),
-        "recruited_more_than_planned": lambda df: (
-            pd.to_numeric(df["pairs_recruited"]) > pd.to_numeric(df["pairs_planned"])
+        "end_before_start": (_timestamps(typed["period_end"]) < _timestamps(typed["period_start"])),
+        "recruited_more_than_planned": (
+            pd.to_numeric(typed["pairs_recruited"]) > pd.to_numeric(typed["pairs_planned"])
         ),
     }
 
 
-def build_schema(contract: Contract, received_on: date) -> pa.DataFrameSchema:
-    """The pandera schema generated from the contract (plus its named cross-field rules)."""
-    columns = {
-        col.name: pa.Column(
-            None, checks=_column_checks(col), nullable=not col.required, required=False
-        )
-        for col in contract.columns
-    }
+def rule_masks(contract: Contract, typed: pd.DataFrame, received_on: date) -> dict[str, pd.Series]:
+    """The contract's cross-field rules on the typed frame, in the contract's order of checking."""
     if contract.name == "participant_followup":
-        rules = _followup_rules(received_on, contract.observation_window_days)
+        rules = _followup_rules(typed, received_on, contract.observation_window_days)
     elif contract.name == "programme_status_report":
-        rules = _status_report_rules()
+        rules = _status_report_rules(typed)
     else:
         rules = {}
-    # A rule function returns True where a row breaks it; pandera wants True where a row passes.
-    checks = [
-        pa.Check(lambda df, fn=fn: ~fn(df).fillna(False).astype(bool), name=rule_id)
-        for rule_id, fn in rules.items()
-    ]
-    return pa.DataFrameSchema(columns, checks=checks, coerce=False)
+    return {rule: mask.fillna(False).astype(bool) for rule, mask in rules.items()}
 
 
-# --- the whole check ---------------------------------------------------------------------------
-
-
-def _format(template: str, **values: object) -> str:
-    class _Missing(dict):
-        def __missing__(self, key: str) -> str:
-            return "?"
-
-    return template.format_map(_Missing({k: "" if v is None else v for k, v in values.items()}))
+# --- messages, formatted for all rows of a check at once ----------------------------------
 
 
 def _display(value: object) -> str | None:
@@ -399,6 +409,190 @@ def _display(value: object) -> str | None:
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     return str(value)
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    """How each value is shown in a message or a receipt (dates dd.mm.yyyy, empty = None),
+    worked out once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    shown = np.array([_display(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(shown[codes], index=values.index, dtype=object)
+
+
+def _upper(values: pd.Series) -> pd.Series:
+    """``str(value).upper()`` of each value, worked out once per distinct value (None stays)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    upper = np.array([str(u).upper() for u in uniques] + [None], dtype=object)
+    return pd.Series(upper[codes], index=values.index, dtype=object)
+
+
+_FORMATTER = string.Formatter()
+
+
+def render(template: str, fields: dict[str, pd.Series | str], index: pd.Index) -> pd.Series:
+    """``template.format(...)`` for every row of ``index`` at once.
+
+    ``fields`` holds a Series (aligned with ``index``) or one text per placeholder; empty values
+    become "" and unknown placeholders "?", as the receipt has always shown them. Templates
+    use plain ``{name}`` placeholders (a format spec would need per-row formatting).
+    """
+    out = pd.Series("", index=index, dtype=object)
+    for literal, name, spec, conversion in _FORMATTER.parse(template):
+        if literal:
+            out = out + literal
+        if name is None:
+            continue
+        if spec or conversion:
+            raise ValueError(f"message templates use plain {{name}} placeholders: {template!r}")
+        value = fields.get(name, "?")
+        if isinstance(value, pd.Series):
+            value = value.astype(object).where(value.notna(), "")
+        out = out + ("" if value is None else value)
+    return out
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def _findings(
+    rows: pd.Index,
+    column: str | pd.Series,
+    value: pd.Series | None,
+    rule: str,
+    severity: str,
+    message: pd.Series | str,
+) -> pd.DataFrame:
+    """One check's findings as a frame in ISSUE_COLUMNS (rows in file order)."""
+    frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    frame["source_row"] = np.asarray(rows, dtype="int64")
+    frame["column_name"] = (
+        column.to_numpy(dtype=object) if isinstance(column, pd.Series) else column
+    )
+    frame["value"] = None if value is None else value.to_numpy(dtype=object)
+    frame["rule"] = rule
+    frame["severity"] = severity
+    frame["message_nb"] = (
+        message.to_numpy(dtype=object) if isinstance(message, pd.Series) else message
+    )
+    return frame
+
+
+def _rule_findings(
+    contract: Contract,
+    rule_id: str,
+    typed: pd.DataFrame,
+    mask: pd.Series,
+    **extra: pd.Series | str,
+) -> pd.DataFrame | None:
+    """The findings of one contract rule on the rows of ``mask``; the message is the rule's
+    template filled with the row's values (shown as in the receipt) and ``extra``."""
+    if not mask.any():
+        return None
+    rule = contract.rules[rule_id]
+    rows = typed.index[mask.to_numpy()]
+    part = typed.loc[rows]
+    fields: dict[str, pd.Series | str] = {}
+    for _, name, _, _ in _FORMATTER.parse(rule.message_nb):
+        if name is None or name in fields:
+            continue
+        if name in extra:
+            given = extra[name]
+            fields[name] = given.reindex(rows) if isinstance(given, pd.Series) else given
+        elif name in part:
+            fields[name] = _shown(part[name])
+        elif name == "status_nb" and "status" in part:
+            status = codelists()["status"]
+            fields[name] = part["status"].map(
+                lambda code, status=status: status.label(code) if isinstance(code, str) else ""
+            )
+        elif name in ("window_start", "window_end") and rule_id == "observed_on_outside_window":
+            window = contract.observation_window_days
+            due_on = due_dates(_timestamps(part["programme_end"]), part["horizon_months"])
+            bound = (
+                due_on - pd.Timedelta(days=window.get("before", 45))
+                if name == "window_start"
+                else due_on + pd.Timedelta(days=window.get("after", 92))
+            )
+            fields[name] = _shown(bound.dt.date)
+    column = rule.columns[0]
+    value = _shown(part[column]) if column in part else None
+    message = render(rule.message_nb, fields, rows)
+    return _findings(rows, column, value, rule_id, rule.severity, message)
+
+
+def _duplicate_findings(contract: Contract, typed: pd.DataFrame) -> list[pd.DataFrame]:
+    """Exact copies: the first is kept. Different rows for the same key: all are rejected,
+    because choosing one would be guessing."""
+    key = list(contract.key)
+    complete = typed.dropna(subset=key)
+    if complete.empty:
+        return []
+    key_frame = pd.DataFrame({k: _upper(complete[k]) for k in key})
+    dup = key_frame.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return []
+    rows = complete.index[dup]
+    group = key_frame[dup].groupby(key, sort=False).ngroup().to_numpy()
+    # Same content: every value equal, and empty cells equal only to empty cells.
+    content = complete.loc[rows].astype(object)
+    content = content.where(content.notna(), "\x00").astype(str)
+    distinct = content.assign(_group=group).drop_duplicates()
+    variants = distinct.groupby("_group").size().reindex(range(group.max() + 1)).to_numpy()
+    frame = pd.DataFrame({"row": np.asarray(rows, dtype="int64"), "group": group})
+    frame["first"] = frame.groupby("group")["row"].transform("min")
+    exact = variants[group] == 1
+    found = []
+    copies = frame[exact & (frame["row"] != frame["first"]).to_numpy()]
+    if not copies.empty:
+        mask = pd.Series(typed.index.isin(copies["row"]), index=typed.index)
+        first = pd.Series(copies["first"].astype(str).to_numpy(), index=copies["row"].to_numpy())
+        found.append(_rule_findings(contract, "exact_duplicate", typed, mask, other_rows=first))
+    conflicting = frame[~exact]
+    if not conflicting.empty:
+        found.append(
+            _rule_findings(
+                contract,
+                "duplicate_in_file",
+                typed,
+                pd.Series(typed.index.isin(conflicting["row"]), index=typed.index),
+                other_rows=_other_rows(conflicting),
+            )
+        )
+    return [f for f in found if f is not None]
+
+
+MAX_OTHER_ROWS = 20  # a group of thousands of copies names the first few, then counts the rest
+
+
+def _other_rows(frame: pd.DataFrame) -> pd.Series:
+    """For each row of a duplicate group: the group's other rows, as the message names them."""
+    members: dict[int, list[int]] = {}
+    for row, group in zip(frame["row"].tolist(), frame["group"].tolist(), strict=True):
+        members.setdefault(group, []).append(row)
+    texts = {}
+    for rows in members.values():
+        for row in rows:
+            others = [r for r in rows[: MAX_OTHER_ROWS + 1] if r != row][:MAX_OTHER_ROWS]
+            rest = len(rows) - 1 - len(others)
+            texts[row] = ", ".join(map(str, others)) + (f" og {rest} til" if rest > 0 else "")
+    return pd.Series(texts, dtype=object)
+
+
+def _stack(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    found = [p for p in parts if p is not None and not p.empty]
+    if not found:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    frame = pd.concat(found, ignore_index=True)
+    # Text columns in pandas' default string dtype, as a frame built from records has them.
+    return pd.DataFrame(
+        {c: frame[c].tolist() if c != "source_row" else frame[c].to_numpy() for c in ISSUE_COLUMNS}
+    )
+
+
+# --- the whole check ---------------------------------------------------------------------------
 
 
 def validate_table(
@@ -410,191 +604,108 @@ def validate_table(
     try:
         contract, mapping, ignored = recognise(table.header)
     except IntakeError as error:
-        return file_rejection(error)
+        return file_rejection(error, rows=len(table.frame))
     raw = table.frame
     rows_total = len(raw)
     if rows_total == 0:
         return file_rejection(
-            IntakeError("no_rows", "Filen har overskrifter, men ingen datarader."), contract
+            IntakeError("no_rows", "Filen har overskrifter, men ingen datarader."), contract, 0
         )
-
-    records: list[dict] = []
-
-    def add(
-        row: object, column: str | None, value: object, rule: str, severity: str, message: str
-    ) -> None:
-        records.append(
-            {
-                "source_row": int(row) if row is not None else None,
-                "column_name": column,
-                "value": _display(value),
-                "rule": rule,
-                "severity": severity,
-                "message_nb": message,
-            }
-        )
+    parts: list[pd.DataFrame | None] = []
 
     # National identity numbers anywhere, mapped column or not: never stored, value masked.
-    for row, pos in national_id_cells(raw):
-        name = mapping.get(pos, table.header[pos] if pos < len(table.header) else str(pos))
-        add(row, name, MASK, "national_id", "error", _GENERIC_MESSAGES["national_id"])
+    cells = table.national_id_cells()
+    if cells:
+        names = [
+            mapping.get(pos, table.header[pos] if pos < len(table.header) else str(pos))
+            for _, pos in cells
+        ]
+        rows = pd.Index([row for row, _ in cells])
+        parts.append(
+            _findings(
+                rows,
+                pd.Series(names),
+                pd.Series([MASK] * len(cells)),
+                "national_id",
+                "error",
+                _GENERIC_MESSAGES["national_id"],
+            )
+        )
 
+    # Typing, column by column; a cell that cannot be typed is an error and empty from here on.
     text = pd.DataFrame({name: raw[pos] for pos, name in mapping.items()}, index=raw.index)
     typed = pd.DataFrame(index=raw.index)
-    failed_cells: set[tuple[int, str]] = set()
+    failed: dict[str, pd.Series] = {}
     for col in contract.columns:
         if col.name not in text:
             typed[col.name] = pd.Series(None, index=raw.index, dtype="object")
             continue
         values, bad = _type_column(text[col.name], col)
         typed[col.name] = values
-        for row in bad[bad].index:
-            failed_cells.add((int(row), col.name))
-            add(
-                row,
-                col.name,
-                text.at[row, col.name],
-                col.type if col.type != "code" else "code",
-                "error",
-                _format(
-                    _GENERIC_MESSAGES[col.type if col.type in _GENERIC_MESSAGES else "code"],
-                    value=text.at[row, col.name],
-                    label=col.label_nb,
-                    allowed=_allowed(col) if col.codelist else "",
-                ),
-            )
-
-    schema = build_schema(contract, received_on)
-    failures = pd.DataFrame(columns=["column", "check", "index"])
-    try:
-        schema.validate(typed, lazy=True)
-    except SchemaErrors as errors:
-        failures = errors.failure_cases
-    # pandera reports a failing row of a frame-wide rule once per column: one issue per row.
-    is_rule = failures["check"].astype(str).isin(list(contract.rules))
-    failures = failures[~(is_rule & failures.duplicated(subset=["check", "index"]))]
-    for case in failures.itertuples(index=False):
-        check = str(case.check)
-        row = case.index
-        if row is None or pd.isna(row):
+        if not bad.any():
             continue
-        row = int(row)
-        if check == "not_nullable":
-            column = contract.column(case.column)
-            if (row, column.name) in failed_cells:
-                continue
-            add(
-                row,
-                column.name,
-                None,
-                "required",
-                "error",
-                _format(_GENERIC_MESSAGES["required"], label=column.label_nb),
-            )
-        elif check in ("range", "pattern", "max_length"):
-            column = contract.column(case.column)
-            add(
-                row,
-                column.name,
-                typed.at[row, column.name],
-                check,
-                "error",
-                _format(
-                    _GENERIC_MESSAGES[check],
-                    value=_display(typed.at[row, column.name]),
-                    label=column.label_nb,
-                    min=_num(column.min),
-                    max=_num(column.max),
-                    max_length=column.max_length,
-                ),
-            )
-        elif check in contract.rules:
-            if (row, contract.rules[check].columns[0]) in failed_cells:
-                continue  # the cell's own error already says what is wrong
-            _add_rule(add, contract, check, row, typed)
+        failed[col.name] = bad
+        bad_text = text.loc[bad.to_numpy(), col.name]
+        shown = _shown(bad_text)
+        template = _GENERIC_MESSAGES[col.type if col.type in _GENERIC_MESSAGES else "code"]
+        fields = {
+            "value": shown,
+            "label": col.label_nb,
+            "allowed": _allowed(col) if col.codelist else "",
+        }
+        message = render(template, fields, bad_text.index)
+        parts.append(_findings(bad_text.index, col.name, shown, col.type, "error", message))
 
-    _check_duplicates(add, contract, typed)
+    def not_failed(column: str) -> pd.Series:
+        return ~failed[column] if column in failed else pd.Series(True, index=raw.index)
+
+    # Required cells, then each column's range, pattern and length.
+    for col in contract.columns:
+        if col.required:
+            missing = typed[col.name].isna() & not_failed(col.name)
+            if missing.any():
+                rows = raw.index[missing.to_numpy()]
+                message = render(_GENERIC_MESSAGES["required"], {"label": col.label_nb}, rows)
+                parts.append(_findings(rows, col.name, None, "required", "error", message))
+        for check, mask in _value_failures(col, typed[col.name]).items():
+            rows = raw.index[mask.to_numpy()]
+            shown = _shown(typed.loc[rows, col.name])
+            fields = {
+                "value": shown,
+                "label": col.label_nb,
+                "min": _num(col.min),
+                "max": _num(col.max),
+                "max_length": "" if col.max_length is None else str(col.max_length),
+            }
+            message = render(_GENERIC_MESSAGES[check], fields, rows)
+            parts.append(_findings(rows, col.name, shown, check, "error", message))
+
+    # The contract's cross-field rules; a cell that could not be typed has said what is wrong.
+    for rule_id, broken in rule_masks(contract, typed, received_on).items():
+        mask = broken & not_failed(contract.rules[rule_id].columns[0])
+        parts.append(_rule_findings(contract, rule_id, typed, mask))
+
+    parts.extend(_duplicate_findings(contract, typed))
     if claimed_programme_id is not None and "other_programme" in contract.rules:
-        wrong = typed["programme_id"].notna() & typed["programme_id"].str.upper().ne(
+        wrong = typed["programme_id"].notna() & _upper(typed["programme_id"]).ne(
             claimed_programme_id.upper()
         )
-        for row in wrong[wrong].index:
-            _add_rule(
-                add,
+        parts.append(
+            _rule_findings(
                 contract,
                 "other_programme",
-                row,
                 typed,
+                wrong.fillna(False).astype(bool),
                 claimed_programme_id=claimed_programme_id,
             )
+        )
 
-    issues = _issues_frame(records).drop_duplicates(subset=["source_row", "column_name", "rule"])
+    issues = _stack(parts).drop_duplicates(subset=["source_row", "column_name", "rule"])
     issues = issues.sort_values(
         ["source_row", "severity", "column_name"], na_position="first", kind="stable"
     )
-    rejected_rows = set(
-        issues.loc[issues["severity"] == "error", "source_row"].dropna().astype(int)
-    )
-    accepted = typed[~typed.index.isin(rejected_rows)]
+    errors = issues.loc[issues["severity"] == "error", "source_row"]
+    accepted = typed[~typed.index.isin(errors.to_numpy())]
     return ValidationResult(
         contract, rows_total, accepted, issues.reset_index(drop=True), None, ignored
     )
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
-
-
-def _add_rule(
-    add, contract: Contract, rule_id: str, row: int, typed: pd.DataFrame, **extra
-) -> None:
-    rule = contract.rules[rule_id]
-    values = {k: _display(v) for k, v in typed.loc[row].items()}
-    if "status" in typed:
-        code = typed.at[row, "status"]
-        values["status_nb"] = codelists()["status"].label(code) if isinstance(code, str) else ""
-    if rule_id == "observed_on_outside_window":
-        due = (
-            due_dates(typed.loc[[row], "programme_end"], typed.loc[[row], "horizon_months"])
-            .iloc[0]
-            .date()
-        )
-        window = contract.observation_window_days
-        values["window_start"] = _display(due - timedelta(days=window.get("before", 45)))
-        values["window_end"] = _display(due + timedelta(days=window.get("after", 92)))
-    values.update(extra)
-    column = rule.columns[0]
-    add(
-        row,
-        column,
-        typed.at[row, column] if column in typed else None,
-        rule_id,
-        rule.severity,
-        _format(rule.message_nb, **values),
-    )
-
-
-def _check_duplicates(add, contract: Contract, typed: pd.DataFrame) -> None:
-    """Exact copies: the first is kept. Different rows for the same key: all are rejected,
-    because choosing one would be guessing."""
-    key = list(contract.key)
-    complete = typed.dropna(subset=key)
-    if complete.empty:
-        return
-    key_frame = complete[key].astype(str).apply(lambda s: s.str.upper())
-    dup_key = key_frame.duplicated(keep=False)
-    if not dup_key.any():
-        return
-    content = complete.astype(str)
-    for _, group in content[dup_key].groupby([key_frame.loc[dup_key, k] for k in key], sort=False):
-        rows = [int(r) for r in group.index]
-        distinct = group.drop_duplicates()
-        if len(distinct) == 1:
-            for row in rows[1:]:
-                _add_rule(add, contract, "exact_duplicate", row, typed, other_rows=rows[0])
-        else:
-            for row in rows:
-                others = ", ".join(str(r) for r in rows if r != row)
-                _add_rule(add, contract, "duplicate_in_file", row, typed, other_rows=others)
