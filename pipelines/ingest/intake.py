@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
+import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from xml.etree.ElementTree import ParseError as ET_ParseError
 
 import numpy as np
 import pandas as pd
+
+from pipelines.ingest.privacy import national_id_cells
 
 MAX_COLUMNS = 200
 MAX_XLSX_UNCOMPRESSED = 300 * 1024 * 1024
@@ -23,12 +29,14 @@ MAX_XLSX_RATIO = 200  # uncompressed/compressed; real workbooks stay far below, 
 
 
 class IntakeError(ValueError):
-    """A problem with the whole file; ``message_nb`` is shown to the uploader."""
+    """A problem with the whole file; ``message_nb`` is shown to the uploader, ``rows`` is the
+    number of data rows when the file could be read far enough to count them."""
 
-    def __init__(self, code: str, message_nb: str):
+    def __init__(self, code: str, message_nb: str, rows: int | None = None):
         super().__init__(message_nb)
         self.code = code
         self.message_nb = message_nb
+        self.rows = rows
 
 
 @dataclass
@@ -41,7 +49,16 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    sheet_part: str | None = None  # xlsx: the sheet's XML inside the workbook
     notes: list[str] = field(default_factory=list)
+    _national_ids: list[tuple[object, object]] | None = field(default=None, repr=False)
+
+    def national_id_cells(self) -> list[tuple[object, object]]:
+        """(row, column position) of every cell holding a national identity number; worked out
+        once per table, so landing and the contract check share the scan."""
+        if self._national_ids is None:
+            self._national_ids = national_id_cells(self.frame)
+        return self._national_ids
 
 
 def sniff_format(data: bytes) -> str:
@@ -115,10 +132,88 @@ def choose_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ";"
 
 
-def read_csv_text(text: str) -> RawTable:
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
+def _records(text: str) -> list[str]:
+    """The lines of a text without quotes, as the CSV parser splits them (\r\n, \n or \r)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _blank(fields: list[str]) -> bool:
+    return not any(f.strip() for f in fields)
+
+
+def _width(header: list[str]) -> int:
+    """Fields of the header up to its last named column (trailing empty header cells and
+    the empty fields after a trailing delimiter are not columns)."""
+    named = [i for i, text in enumerate(header) if text.strip()]
+    return named[-1] + 1 if named else 0
+
+
+def _field_count_error(
+    counts: list[int], cells: list[list[str]] | None, text_lines: list[str] | None, delimiter: str
+) -> IntakeError | None:
+    """Rows with more fields than the header (beyond empty trailing ones) or fewer, named in
+    Norwegian; None when every row fits."""
+
+    def fields(i: int) -> list[str]:
+        return cells[i] if cells is not None else text_lines[i].split(delimiter)
+
+    first = next((i for i, n in enumerate(counts) if n and not _blank(fields(i))), None)
+    if first is None:
+        return None
+    width = _width(fields(first))
+    wrong: list[tuple[int, int]] = []
+    data_rows = 0
+    for i in range(first + 1, len(counts)):
+        n = counts[i]
+        if n == width:
+            data_rows += 1
+            continue
+        row = fields(i)
+        if _blank(row):
+            continue
+        data_rows += 1
+        if n < width or any(f.strip() for f in row[width:]):
+            wrong.append((i + 1, n))
+    if not wrong:
+        return None
+    row, n = wrong[0]
+    message = f"Rad {row} har {n} felt, men overskriften har {width}."
+    if len(wrong) > 1:
+        shown = ", ".join(str(r) for r, _ in wrong[1:6])
+        more = f" og {len(wrong) - 6} til" if len(wrong) > 6 else ""
+        message += f" Det gjelder også rad {shown}{more}."
+    message += (
+        " Kontroller skilletegnet og anførselstegnene i raden, eller lagre filen på nytt fra "
+        "Excel som «CSV UTF-8»."
+    )
+    return IntakeError("field_count", message, rows=data_rows)
+
+
+def _too_many_rows(max_rows: int) -> IntakeError:
+    return IntakeError(
+        "too_many_rows",
+        f"Filen har flere enn {max_rows:,} rader; høyst {max_rows:,} er tillatt i én fil. ".replace(
+            ",", " "
+        )
+        + "Del den opp i flere filer og last dem opp hver for seg.",
+    )
+
+
+def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
+    """Cells of a CSV text. The fast C parser reads it; a row with another number of fields
+    than the header is named ("Rad 7 har 19 felt, men overskriften har 18") rather than
+    padded or guessed at. Beyond ``max_rows`` data rows the file is refused unread."""
+    lines = None if '"' in text else _records(text)  # without quotes, a line is a record
+    lead = 0  # blank lines above the header
+    first = ""
+    for line in lines if lines is not None else text.splitlines():
+        if line.strip():
+            first = line
+            break
+        lead += 1
     delimiter = choose_delimiter(first)
+    limit = None if max_rows is None else lead + 1 + max_rows + 1
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -130,13 +225,49 @@ def read_csv_text(text: str) -> RawTable:
             engine="c",
             quoting=csv.QUOTE_MINIMAL,
             on_bad_lines="error",
+            nrows=limit,
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+        cells = None
+    except (pd.errors.ParserError, ValueError):
+        # A row longer than the first line (or a broken quote): read it record by record to
+        # say which row, in Norwegian.
+        frame, cells = None, _csv_records(text, delimiter, limit)
+    if limit is not None and (len(frame) if frame is not None else len(cells)) >= limit:
+        raise _too_many_rows(max_rows)
+    if cells is not None:
+        counts = [len(record) for record in cells]
+    elif lines is not None:
+        counts = [line.count(delimiter) + 1 if line else 0 for line in lines[: len(frame)]]
+    if cells is None and (lines is None or len(lines[: len(frame)]) != len(frame)):
+        cells = _csv_records(text, delimiter, limit, strict=False)
+        counts = [len(record) for record in cells]
+    error = _field_count_error(counts, cells, lines, delimiter)
+    if error is not None:
+        raise error
+    if frame is None:
+        width = max(counts, default=0)
+        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in cells], dtype=object)
+    return _to_raw_table(frame, "csv", delimiter=delimiter)
+
+
+def _csv_records(
+    text: str, delimiter: str, limit: int | None, strict: bool = True
+) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+            if limit is not None and len(records) >= limit:
+                break
+    except csv.Error as exc:
         raise IntakeError(
             "csv_structure",
-            f"CSV-filen kan ikke leses: ulikt antall kolonner eller ubalanserte anførselstegn ({exc}).",
+            f'CSV-filen kan ikke leses fra rad {len(records) + 1}: et anførselstegn («"») er '
+            "ikke avsluttet eller står midt i en verdi. Kontroller anførselstegnene i raden, "
+            "eller lagre filen på nytt fra Excel som «CSV UTF-8».",
         ) from exc
-    return _to_raw_table(frame, "csv", delimiter=delimiter)
+    return records
 
 
 def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
@@ -185,8 +316,110 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def read_xlsx(data: bytes) -> RawTable:
-    """Values as cached in the file: formulas are never evaluated, the size is checked first."""
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CHUNK = 1 << 20  # sheet XML is streamed in 1 MB pieces: memory stays flat whatever its size
+_OVERLAP = 64  # longer than any tag matched below, so a tag split between pieces is seen once
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_VALUE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s>/]")
+_CELL_OR_FORMULA = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"|<(?:[A-Za-z_][\w.-]*:)?f[\s>/]'
+)
+
+
+def worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """(title, part name, state) of each worksheet, in the workbook's order.
+
+    Read from xl/workbook.xml and its relationships (two small files), so a sheet can be
+    looked at before openpyxl loads the workbook (and its shared strings)."""
+    import xml.etree.ElementTree as ET
+
+    book = ET.fromstring(archive.read("xl/workbook.xml"))
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        rel.get("Id"): (rel.get("Target") or "", rel.get("Type") or "")
+        for rel in rels.iter(f"{{{_PKG_NS}}}Relationship")
+    }
+    parts = []
+    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        target, kind = targets.get(sheet.get(f"{{{_REL_NS}}}id"), ("", ""))
+        if not target or not kind.endswith("/worksheet"):
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        parts.append((sheet.get("name") or "", part, sheet.get("state") or "visible"))
+    return parts
+
+
+def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int]]:
+    """The part's bytes in overlapping pieces: (piece, offset up to which matches are new)."""
+    tail = b""
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                if tail:
+                    yield tail, len(tail)
+                return
+            piece = tail + chunk
+            cut = max(len(piece) - _OVERLAP, 0)
+            yield piece, cut
+            tail = piece[cut:]
+
+
+def _count_rows(archive: zipfile.ZipFile, part: str, stop_after: int) -> tuple[int, bool]:
+    """Rows (``<row>`` elements, counted up to ``stop_after`` + 1) and whether any cell holds
+    a value, streaming the sheet's XML without building it."""
+    rows, values = 0, False
+    for piece, cut in _pieces(archive, part):
+        rows += sum(1 for m in _ROW_TAG.finditer(piece) if m.start() < cut)
+        values = values or _VALUE_TAG.search(piece) is not None
+        if rows > stop_after:
+            break
+    return rows, values
+
+
+def formula_positions(data: bytes, part: str, limit: int = 20) -> list[tuple[int, int]]:
+    """(row, column position) of the first ``limit`` formula cells in one sheet's XML."""
+    found: list[tuple[int, int]] = []
+    last: tuple[int, int] | None = None
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for piece, cut in _pieces(archive, part):
+            for match in _CELL_OR_FORMULA.finditer(piece):
+                if match.start() >= cut:
+                    continue
+                if match.group(1) is not None:
+                    letters = match.group(1).decode()
+                    column = 0
+                    for letter in letters:
+                        column = column * 26 + ord(letter) - 64
+                    last = (int(match.group(2)), column - 1)
+                elif last is not None and (not found or found[-1] != last):
+                    found.append(last)
+                    if len(found) >= limit:
+                        return found
+    return found
+
+
+def _check_sheet_rows(archive: zipfile.ZipFile, max_rows: int) -> None:
+    """Refuse a workbook whose data sheet has more than ``max_rows`` rows under its header,
+    before anything is loaded: the first visible worksheet with values is the one read."""
+    try:
+        parts = worksheet_parts(archive)
+    except (KeyError, ET_ParseError):
+        return  # not laid out as usual: openpyxl judges it, and reading stops at the limit
+    visible = [p for p in parts if p[2] == "visible"] or parts
+    for _, part, _ in visible:
+        rows, values = _count_rows(archive, part, max_rows + 1)
+        if rows > max_rows + 1:
+            raise _too_many_rows(max_rows)
+        if values:
+            return
+
+
+def read_xlsx(data: bytes, max_rows: int | None = None) -> RawTable:
+    """Values as cached in the file: formulas are never evaluated; the unpacked size and the
+    row count are checked before the workbook is opened."""
     import openpyxl
 
     archive = zipfile.ZipFile(io.BytesIO(data))
@@ -197,6 +430,8 @@ def read_xlsx(data: bytes) -> RawTable:
             f"Excel-filen pakker seg ut til {uncompressed // (1024 * 1024)} MB. Filen avvises av "
             "sikkerhetshensyn; del den opp eller last opp som CSV.",
         )
+    if max_rows is not None:
+        _check_sheet_rows(archive, max_rows)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken workbooks
@@ -213,27 +448,33 @@ def read_xlsx(data: bytes) -> RawTable:
                     "too_many_columns",
                     f"Arket «{sheet.title}» har {sheet.max_column} kolonner; høyst {MAX_COLUMNS} er tillatt.",
                 )
-            rows = [
-                [_cell_text(v) for v in row[:MAX_COLUMNS]]
-                for row in sheet.iter_rows(values_only=True)
-            ]
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append([_cell_text(v) for v in row[:MAX_COLUMNS]])
+                if max_rows is not None and len(rows) > max_rows + 1:
+                    raise _too_many_rows(max_rows)
             if any(any(v is not None for v in row) for row in rows):
                 width = max(len(r) for r in rows)
                 frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows])
-                return _to_raw_table(frame, "xlsx", sheet=sheet.title)
+                # The part the rows came from, so a later look (formula cells) needs no reload.
+                part = getattr(sheet, "_worksheet_path", None)
+                return _to_raw_table(frame, "xlsx", sheet=sheet.title, sheet_part=part)
     finally:
         workbook.close()
     raise IntakeError("empty_file", "Excel-filen har ingen utfylte celler.")
 
 
-def read_table(data: bytes) -> RawTable:
-    """Parse any accepted upload into text cells; IntakeError for whole-file problems."""
+def read_table(data: bytes, max_rows: int | None = None) -> RawTable:
+    """Parse any accepted upload into text cells; IntakeError for whole-file problems.
+
+    ``max_rows``: more data rows than this refuse the file before it is read in full (the
+    portal and ``imdi upload`` pass the installation's limit; the warehouse load reads all)."""
     file_format = sniff_format(data)
     if file_format == "xlsx":
-        return read_xlsx(data)
+        return read_xlsx(data, max_rows)
     text, encoding = decode_text(data)
     if "\x00" in text:
         raise IntakeError("binary", "Filen inneholder binærdata og er ikke en CSV-fil.")
-    table = read_csv_text(text)
+    table = read_csv_text(text, max_rows)
     table.encoding = encoding
     return table

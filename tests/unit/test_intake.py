@@ -103,7 +103,42 @@ def test_thousands_of_columns_refused():
     assert caught.value.code == "too_many_columns"
 
 
-def test_unbalanced_csv_reported():
+def test_a_row_with_more_fields_than_the_header_is_named_in_norwegian():
+    # Was pandas' "Error tokenizing data. C error: Expected 2 fields in line 2, saw 4".
     with pytest.raises(IntakeError) as caught:
-        read_table(b"a;b\n1;2;3;4\n")
+        read_table(b"a;b\n1;2;3;4\n5;6\n")
+    assert caught.value.code == "field_count"
+    assert caught.value.message_nb.startswith("Rad 2 har 4 felt, men overskriften har 2.")
+    assert "Error" not in caught.value.message_nb and "fields" not in caught.value.message_nb
+    assert caught.value.rows == 2  # the file could be read: it has two data rows
+
+
+def test_a_row_with_fewer_fields_is_named_and_every_other_bad_row_listed():
+    header = ";".join(f"k{i}" for i in range(18))
+    rows = [";".join(["x"] * 18), ";".join(["x"] * 19), ";".join(["x"] * 17), ";".join(["x"] * 18)]
+    with pytest.raises(IntakeError) as caught:
+        read_table(("\r\n".join([header, *rows]) + "\r\n").encode())
+    message = caught.value.message_nb
+    assert message.startswith("Rad 3 har 19 felt, men overskriften har 18.")
+    assert "Det gjelder også rad 4." in message
+    assert caught.value.rows == 4
+
+
+def test_empty_trailing_fields_and_blank_lines_are_not_counted_as_wrong():
+    table = read_table(b"a;b;\r\n1;2;;\r\n\r\n3;4\r\n")
+    assert table.header[:2] == ["a", "b"] and not any(table.header[2:])
+    assert table.frame.loc[2].tolist()[:2] == ["1", "2"]
+    assert list(table.frame.index) == [2, 4]
+
+
+def test_rows_with_quoted_delimiters_and_line_breaks_are_one_field():
+    table = read_table(b'a;b\r\n"1;x";"linje 1\r\nlinje 2"\r\n3;4\r\n')
+    assert table.frame.loc[2].tolist() == ["1;x", "linje 1\r\nlinje 2"]
+    assert table.frame.loc[3].tolist() == ["3", "4"]
+
+
+def test_an_unclosed_quote_is_reported_with_its_row():
+    with pytest.raises(IntakeError) as caught:
+        read_table(b'a;b\r\n1;2\r\n"3;4\r\n5;6\r\n')
     assert caught.value.code == "csv_structure"
+    assert "rad 3" in caught.value.message_nb and "anførselstegn" in caught.value.message_nb
