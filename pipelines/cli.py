@@ -112,33 +112,43 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_upload(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.ingest.landing import land_path, read_landed
-    from pipelines.ingest.raw_load import check_file
-    from pipelines.ingest.receipt import format_receipt
+    """Land one file and print its receipt (at most 60 lines); the whole list of findings is
+    written to ``<IMDI_HOME>/receipts/<upload id>.csv`` and ``.xlsx``. Exit 0: rows will be
+    loaded; 3: nothing from the file will be."""
+    from pipelines.ingest.receipt import format_door_refusal, format_receipt, outcome_of
+    from pipelines.ingest.receipt_files import write_receipt_files
+    from pipelines.ingest.upload import Limits, receive, too_large
 
-    paths = settings.paths
     init(settings)
     path = Path(args.file)
     if not path.is_file():
         print(f"Fant ikke filen {path}", file=sys.stderr)
         return 2
-    landing = land_path(
-        paths,
-        path,
+    limits = Limits.of(settings)
+    if path.stat().st_size > limits.max_bytes:  # refused before a byte is read
+        print(format_door_refusal(path.name, too_large(limits).message_nb))
+        return 3
+    received = receive(
+        settings.paths,
+        path.read_bytes(),
+        path.name,
         channel="cli",
+        limits=limits,
         uploaded_by=args.by or settings.user,
         claimed_programme_id=args.programme,
     )
-    landed = landing.landed
-    data = None if landed.refused else read_landed(paths, landed.upload_id)
-    result = check_file(landed, data)
-    print(format_receipt(landed, result, is_new=landing.is_new))
-    if args.now:
+    if received.landing is None:
+        print(format_door_refusal(path.name, received.result.file_error.message_nb))
+        return 3
+    landed, result = received.landing.landed, received.result
+    files = write_receipt_files(settings.paths, landed, result)
+    print(format_receipt(landed, result, is_new=received.landing.is_new, files=files))
+    loaded = outcome_of(landed, result) in ("accepted", "partly_accepted")
+    if args.now and loaded:
         from pipelines.defs.run import run_update
 
         return 0 if run_update(settings) else 1
-    print("\nFilen ligger i mottaket; sensoren laster den inn i varehuset (eller kjør `imdi run`).")
-    return 0 if result.outcome != "rejected" else 3
+    return 0 if loaded else 3
 
 
 def cmd_run(_: argparse.Namespace, settings: Settings) -> int:

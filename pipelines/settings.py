@@ -37,6 +37,7 @@ ENVIRONMENT = {
     "IMDI_OVERDUE_SHARE_MAX": "overdue_share_max_pct",
     "IMDI_OVERDUE_GRACE_DAYS": "overdue_grace_days",
     "IMDI_MAX_UPLOAD_MB": "max_upload_mb",
+    "IMDI_MAX_UPLOAD_ROWS": "max_upload_rows",
     "IMDI_PORTAL_SECURE_COOKIE": "portal_secure_cookie",
     "DAGSTER_HOME": "dagster_home",
     "USER": "user",
@@ -142,7 +143,15 @@ class Settings(BaseModel):
     overdue_grace_days: int | None = Field(
         default=None, ge=0, le=3650, description="empty: the contract's observation window"
     )
-    max_upload_mb: float = Field(default=20, gt=0, le=10_000)
+    max_upload_mb: float = Field(
+        default=100, gt=0, le=10_000, description="largest upload (portal, imdi upload)"
+    )
+    max_upload_rows: int = Field(
+        default=300_000,
+        ge=1,
+        le=10_000_000,
+        description="most data rows in one upload (portal, imdi upload); the drop folder has none",
+    )
     portal_secure_cookie: bool = False
     dagster_home: Path | None = None
     user: str | None = None
@@ -154,6 +163,7 @@ class Settings(BaseModel):
         "overdue_share_max_pct",
         "overdue_grace_days",
         "max_upload_mb",
+        "max_upload_rows",
         mode="before",
     )
     @classmethod

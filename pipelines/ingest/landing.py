@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.files import atomic_write
-from pipelines.ingest.intake import IntakeError, read_table
-from pipelines.ingest.privacy import contains_national_id, national_id_cells
+from pipelines.ingest.intake import IntakeError, RawTable, read_table
+from pipelines.ingest.privacy import contains_national_id
 from pipelines.settings import Paths
 
 
@@ -61,16 +61,22 @@ def _meta(paths: Paths) -> Path:
     return paths.landing / "meta"
 
 
-def national_id_refusal(data: bytes) -> dict | None:
-    """Where a file holds national identity numbers: row and column of each, no values."""
-    try:
-        table = read_table(data)
-    except IntakeError:
+def national_id_refusal(data: bytes, parsed: RawTable | IntakeError | None = None) -> dict | None:
+    """Where a file holds national identity numbers: row and column of each, no values.
+
+    ``parsed``: the file's cells (or the error reading them) when the caller has them already."""
+    if parsed is None:
+        try:
+            parsed = read_table(data)
+        except IntakeError as error:
+            parsed = error
+    if isinstance(parsed, IntakeError):
         return None  # unreadable files are landed and reported by the ingest step
+    table = parsed
     header_cells = [
         [0, pos] for pos, text in enumerate(table.header) if contains_national_id(text or "")
     ]
-    cells = [[int(row), int(col)] for row, col in national_id_cells(table.frame)]
+    cells = [[int(row), int(col)] for row, col in table.national_id_cells()]
     cells = header_cells + cells
     if not cells:
         return None
@@ -78,6 +84,7 @@ def national_id_refusal(data: bytes) -> dict | None:
         "rule": "national_id",
         "cells": cells,
         "header": table.header,
+        "rows": len(table.frame),
         "message_nb": (
             "Filen inneholder fødselsnummer og er avvist uten å bli lagret. Fjern fødselsnummer "
             "(bruk programmets egen deltakerreferanse) og last opp på nytt."
@@ -93,14 +100,16 @@ def land_bytes(
     uploaded_by: str | None = None,
     claimed_programme_id: str | None = None,
     received_at: datetime | None = None,
+    parsed: RawTable | IntakeError | None = None,
 ) -> LandingResult:
-    """Put one upload into the landing zone (idempotent by content)."""
+    """Put one upload into the landing zone (idempotent by content). ``parsed``: the file's
+    cells (or the error reading them), when the caller has parsed it already."""
     upload_id = hashlib.sha256(data).hexdigest()
     meta_path = _meta(paths) / f"{upload_id}.json"
     if meta_path.exists():
         return LandingResult(read_meta(meta_path), is_new=False)
     stamp = (received_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    refused = national_id_refusal(data)
+    refused = national_id_refusal(data, parsed)
     landed = LandedFile(
         upload_id=upload_id,
         original_name=safe_display_name(original_name),

@@ -14,15 +14,10 @@ import numpy as np
 import pandas as pd
 
 from pipelines.contracts import Contract
-from pipelines.ingest.intake import IntakeError, read_table
 from pipelines.ingest.landing import LandedFile, landed_files, read_landed
-from pipelines.ingest.privacy import MASK, pseudonymise
-from pipelines.ingest.validation import (
-    ISSUE_COLUMNS,
-    ValidationResult,
-    file_rejection,
-    validate_table,
-)
+from pipelines.ingest.privacy import pseudonymise
+from pipelines.ingest.validation import ValidationResult
+from pipelines.ingest.verdict import check_file
 from pipelines.settings import Paths
 from pipelines.warehouse.raw import ensure_raw_tables, processed_upload_ids
 
@@ -38,38 +33,6 @@ class IngestSummary:
     rows_rejected: int
     warnings: int
     message_nb: str
-
-
-def check_file(landed: LandedFile, data: bytes | None) -> ValidationResult:
-    """The verdict on one landed file, without touching the warehouse."""
-    if landed.refused is not None:
-        return _refusal(landed)
-    try:
-        table = read_table(data or b"")
-    except IntakeError as error:
-        return file_rejection(error)
-    return validate_table(table, landed.received_datetime.date(), landed.claimed_programme_id)
-
-
-def _refusal(landed: LandedFile) -> ValidationResult:
-    refused = landed.refused or {}
-    header = refused.get("header", [])
-    records = [
-        {
-            "source_row": row if row else 1,
-            "column_name": header[col] if col < len(header) else str(col + 1),
-            "value": MASK,
-            "rule": "national_id",
-            "severity": "error",
-            "message_nb": refused["message_nb"],
-        }
-        for row, col in refused.get("cells", [])
-    ]
-    result = file_rejection(IntakeError("national_id", refused["message_nb"]))
-    result.issues = pd.concat(
-        [result.issues, pd.DataFrame(records, columns=ISSUE_COLUMNS)], ignore_index=True
-    )
-    return result
 
 
 def storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.DataFrame:
