@@ -1,14 +1,14 @@
-"""Reading an upload safely: a size limit enforced while the body streams in, a multipart
-parser that keeps the file in memory (no temporary files outside the landing zone), and a
-look at formula cells so the receipt can say they were not evaluated."""
+"""Reading an upload safely: a size limit enforced while the body streams in, and a multipart
+parser that keeps the file in memory (no temporary files outside the landing zone)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
+
+from pipelines.ingest.upload import too_large_message
 
 MAX_FIELD_BYTES = 4096
 MAX_PARTS = 8
@@ -27,14 +27,7 @@ class UploadProblem(ValueError):
 
 
 def too_large(limit: int) -> UploadProblem:
-    mb = limit / (1024 * 1024)
-    shown = f"{mb:.0f}" if mb >= 1 else f"{mb:.2f}".replace(".", ",")
-    return UploadProblem(
-        "too_large",
-        f"Filen er for stor: høyst {shown} MB er tillatt. Del filen opp, eller fjern ark og "
-        "kolonner som ikke hører til malen.",
-        413,
-    )
+    return UploadProblem("too_large", too_large_message(limit), 413)
 
 
 @dataclass
@@ -138,32 +131,3 @@ async def read_upload_form(request: Request, limit: int) -> UploadForm:
     except Exception as exc:
         raise UploadProblem("bad_form", "Opplastingen kom ikke fram i sin helhet.") from exc
     return form
-
-
-def formula_cells(data: bytes, sheet_title: str | None, header: list[str], limit: int = 20):
-    """(row, header text, cached value) of formula cells on the sheet the intake read.
-
-    Only called for workbooks the intake has already opened (size and bomb checks passed).
-    The cached values are what the contract check saw; formulas themselves are never computed.
-    """
-    import openpyxl
-
-    found: list[tuple[int, str, str]] = []
-    formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        if sheet_title not in formulas.sheetnames:
-            return found
-        ws_f, ws_v = formulas[sheet_title], values[sheet_title]
-        for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(values_only=True), strict=False):
-            for pos, cell in enumerate(row_f):
-                if getattr(cell, "data_type", None) == "f":
-                    cached = row_v[pos] if pos < len(row_v) else None
-                    name = header[pos] if pos < len(header) and header[pos] else str(pos + 1)
-                    found.append((cell.row, name, "" if cached is None else str(cached)))
-                    if len(found) >= limit:
-                        return found
-    finally:
-        formulas.close()
-        values.close()
-    return found

@@ -49,7 +49,7 @@ def paths(home: Path) -> Paths:
 
 @pytest.fixture
 def client(paths: Paths) -> TestClient:
-    return TestClient(create_app())
+    return TestClient(create_app(Settings.from_env()))
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_pages_carry_security_headers(client):
 
 
 def test_upload_requires_sign_in_and_a_valid_csrf_token(client, signed_in, paths):
-    anonymous = TestClient(create_app())
+    anonymous = TestClient(create_app(Settings.from_env()))
     response = anonymous.post(
         "/last-opp", files={"file": ("a.csv", followups(row("A01")))}, follow_redirects=False
     )
