@@ -149,10 +149,15 @@ def recognise(header: list[str]) -> tuple[Contract, dict[int, str], list[str]]:
         mapping[pos] = name
     missing = [col for col in chosen.columns if col.required and col.name not in seen]
     if missing:
-        names = ", ".join(f"«{col.label_nb}» ({col.name})" for col in missing)
+        names = [f"«{col.label_nb}» ({col.name})" for col in missing]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+        which = "Kolonnen" if len(names) == 1 else "Kolonnene"
         raise IntakeError(
             "missing_columns",
-            f"Filen ser ut som «{chosen.title_nb}», men mangler påkrevde kolonner: {names}.",
+            f"{which} {listed} mangler. Filen ser ut som «{chosen.title_nb}», der "
+            f"{'den er påkrevd' if len(names) == 1 else 'de er påkrevd'}. Legg til "
+            f"{'kolonnen' if len(names) == 1 else 'kolonnene'} med overskriften fra malen, "
+            "og last opp på nytt.",
         )
     return chosen, mapping, ignored
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from pipelines.ingest.landing import land_bytes, landed_files
 from pipelines.ingest.raw_load import ingest_pending
+from pipelines.ingest.receipt import LOADING_NB
 from pipelines.portal import commands
 from pipelines.portal.app import create_app
 from pipelines.portal.audit import read_events
@@ -334,7 +335,12 @@ def test_bad_files_get_a_clear_norwegian_message_and_touch_nothing_else(
     assert files_outside_landing_and_audit(paths) == before
     assert len(landed_files(paths)) == (1 if landed else 0)
     if landed:
-        assert "avvist" in text_of(response.text)
+        text = text_of(response.text)
+        assert "avvist" in text
+        # A refused file is never said to be loaded; it says what to do next.
+        assert LOADING_NB not in text and "venter på innlesing" not in text
+        assert "I varehuset ingenting fra filen leses inn" in text
+        assert "Neste steg: Ingenting fra filen leses inn i varehuset" in text
     else:
         [event] = events(paths, "upload_refused")
         assert event["programme_id"] == PROGRAMME and event["file_name"] == name
@@ -364,11 +370,62 @@ def test_formula_cells_are_never_evaluated_and_the_receipt_says_so(signed_in, pa
     assert "1 av 2 rader godkjent" in text
 
 
+def test_a_file_over_the_row_limit_is_refused_at_the_door(token, paths, monkeypatch):
+    monkeypatch.setenv("IMDI_MAX_UPLOAD_ROWS", "3")
+    signed_in = TestClient(create_app(Settings.from_env()))
+    assert sign_in(signed_in, token).status_code == 303
+    response = upload(signed_in, followups(*[row(f"A{i}") for i in range(4)]))
+    assert response.status_code == 413
+    assert "Filen har flere enn 3 rader; høyst 3 er tillatt i én fil." in text_of(response.text)
+    assert landed_files(paths) == []
+    assert events(paths, "upload_refused")[0]["reason"] == "too_many_rows"
+
+
+def test_a_large_file_gets_a_receipt_grouped_by_rule_and_the_whole_list_to_download(
+    signed_in, paths
+):
+    # 2 000 rows, each observed outside its window (horizon 6 after 30.11.2018: the window is
+    # 15.04.2019–30.08.2019): 2 000 warnings; row 7 also has an unknown status, an error.
+    rows = [row(f"D{i:04d}", observed="01.12.2019") for i in range(2000)]
+    rows[5] = row("D0005", status="jobbing", observed="01.12.2019")
+    response = upload(signed_in, followups(*rows), "stor.csv")
+    assert response.status_code == 200
+    text = text_of(response.text)
+    assert "Rader 2000 i filen, 1999 godkjent, 1 avvist, 2000 advarsler" in text
+    rules = re.findall(
+        r'<article class="rule (\w+)" id="rule-\d+">(.*?)</article>', response.text, re.S
+    )
+    assert [kind for kind, _ in rules] == ["error", "warning"]
+    warning = text_of(rules[1][1])
+    assert "Observert dato (observed_on) – 2 000 rader" in warning.replace("\u00a0", " ")
+    assert len(re.findall(r"<tr><td class=\"num\">", rules[1][1])) == 5  # five examples
+    assert re.findall(r'<td class="num">(\d+)</td>', rules[1][1]) == ["2", "3", "4", "5", "6"]
+    assert "… og 1 995 rader til." in warning.replace("\u00a0", " ")
+    # The change table is cut short on the page; the downloads have everything.
+    assert len(re.findall(r'<tr class="change-', response.text)) == 50
+    assert "Viser de første 50 av 1 999 radene" in text.replace("\u00a0", " ")
+    upload_id = landed_files(paths)[-1].upload_id
+    listed = signed_in.get(f"/kvittering/{upload_id}.csv").content.decode("utf-8-sig").splitlines()
+    # The header, the summary, 2001 findings (1 error, 2000 warnings) and 1999 changed rows.
+    assert len(listed) == 1 + 1 + 2001 + 1999
+    workbook = signed_in.get(f"/kvittering/{upload_id}.xlsx")
+    assert workbook.headers["content-disposition"].endswith(f'kvittering-{upload_id[:12]}.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    values = list(sheet.values)
+    assert values[0] == ("Rad", "Kolonne", "Verdi", "Alvorlighet", "Melding", "Regel (kode)")
+    assert len(values) == 1 + 1 + 2001 + 1999
+    assert sum(1 for v in values if v[3] == "advarsel") == 2000
+    assert sum(1 for v in values if v[3] == "endring") == 1999
+
+
 def test_national_identity_numbers_refuse_the_file_without_keeping_it(signed_in, paths):
     from tests.helpers import valid_national_id
 
-    text = text_of(upload(signed_in, followups(row(valid_national_id()))).text)
+    text = text_of(upload(signed_in, followups(row(valid_national_id()), row("A2"))).text)
     assert "avvist (fødselsnummer)" in text
+    assert "Rader 2 i filen, 0 godkjent, 2 avvist, 0 advarsler" in text
+    assert LOADING_NB not in text and "venter på innlesing" not in text
+    assert "Filen er ikke lagret, og ingenting fra den leses inn" in text
     files = paths.landing / "files"
     assert not files.exists() or not any(files.iterdir())
 

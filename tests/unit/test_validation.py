@@ -286,3 +286,21 @@ def test_remembered_typing_gives_the_same_verdict_cold_warm_and_when_cleared(mon
     # A text typed under one kind is never reused under another: '6' is a valid horizon code
     # but not a date.
     assert check([FOLLOWUP_HEADER_NB, followup_row("B1", end="6")]).outcome == "rejected"
+
+
+def test_a_text_none_is_not_an_empty_cell_when_copies_are_compared():
+    # Copies were compared as text, where an empty comment and the word "None" looked alike:
+    # two different rows passed for an exact copy and one was silently skipped.
+    result = check(
+        [FOLLOWUP_HEADER_NB, followup_row("A1", comment="None"), followup_row("A1", comment=None)]
+    )
+    assert [only_issue(result, r)["rule"] for r in (2, 3)] == ["duplicate_in_file"] * 2
+
+
+def test_a_large_group_of_conflicting_rows_names_twenty_others_and_counts_the_rest():
+    rows = [followup_row("A1", comment=f"versjon {i}") for i in range(25)]  # rows 2..26
+    result = check([FOLLOWUP_HEADER_NB, *rows])
+    message = only_issue(result, 2)["message_nb"]
+    others = ", ".join(str(r) for r in range(3, 23))  # the first 20 other rows
+    assert f"(rad {others} og 4 til)" in message
+    assert result.accepted.empty
