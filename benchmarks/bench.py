@@ -884,6 +884,7 @@ def _run_child_step(step: str, home: Path, skip_dagster: bool) -> None:
         "sql_floor": lambda: step_sql_floor(home),
         "incremental": lambda: step_incremental(home, skip_dagster),
         "rebuild": lambda: step_rebuild(home, skip_dagster),
+        "portal_upload": lambda: step_portal_upload(home),
     }
     result = steps[step]()
     result.update(_peak_rss_mb())
@@ -1041,18 +1042,398 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(table + parts + goals)
 
 
+# --- the upload section: one person's upload, start to receipt --------------------------------
+
+UPLOAD_SIZES = (1_000, 25_000, 100_000, 250_000)
+UPLOAD_SHARES = (0, 50, 100)  # % of rows carrying a finding
+UPLOAD_PROGRAMME = "MENTOR-OSLO"
+UPLOAD_HEADER = (
+    "Program-ID;Pulje;Deltakerreferanse;Programstart;Programslutt;Avslutningsårsak;"
+    "Oppfølgingstidspunkt (mnd);Observert dato;Status;Relevans for kompetansen;"
+    "Stillingsprosent;Ansettelsesform;Kommentar"
+)
+XLSX_REFUSAL_ROWS = 400_000  # over the default row limit (300 000)
+
+
+@dataclass(frozen=True)
+class UploadGoal:
+    name: str
+    description: str
+    target: float
+    unit: str
+
+
+UPLOAD_GOALS = (
+    UploadGoal("cli_1k", "imdi upload of 1,000 rows, start-up to receipt, <= 2 s", 2, "s"),
+    UploadGoal("cli_250k", "imdi upload of 250,000 rows <= 15 s", 15, "s"),
+    UploadGoal("portal_1k", "portal upload-to-receipt of 1,000 rows <= 2 s", 2, "s"),
+    UploadGoal("portal_250k", "portal upload-to-receipt of 250,000 rows <= 15 s", 15, "s"),
+    UploadGoal("peak_memory_250k", "peak memory at 250,000 rows <= 1.5 GB", 1536, "MB"),
+    UploadGoal(
+        "linear",
+        "time linear in rows: s per 1,000 rows over the last step of sizes at most 1.5x that "
+        "over the step before (worst share)",
+        1.5,
+        "x",
+    ),
+    UploadGoal("xlsx_refusal", "a genuine XLSX over the row limit refused <= 5 s", 5, "s"),
+)
+
+
+def upload_csv(path: Path, rows: int, share: int) -> None:
+    """A follow-up CSV of ``rows`` valid rows, ``share`` % of them observed outside their
+    window (one warning each; horizon 6 after 30.11.2018: window 15.04.2019-30.08.2019)."""
+    fixed = f"{UPLOAD_PROGRAMME};2018-1;"
+    tail = ";01.02.2018;30.11.2018;fullført;6;{observed};i jobb;relevant;100;fast;"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(UPLOAD_HEADER + "\r\n")
+        for start in range(0, rows, 50_000):
+            handle.write(
+                "".join(
+                    fixed
+                    + f"D{i:07d}"
+                    + tail.format(observed="01.12.2019" if i % 100 < share else "31.05.2019")
+                    + "\r\n"
+                    for i in range(start, min(start + 50_000, rows))
+                )
+            )
+
+
+def genuine_xlsx(path: Path, rows: int) -> None:
+    """A real workbook (SpreadsheetML, varied text, so it compresses like real data) with
+    ``rows`` data rows, written as a stream."""
+    import zipfile
+
+    main_ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.worksheet+xml"/></Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{pkg_ns}"><Relationship Id="rId1" Type="{rel_ns}/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main_ns}" xmlns:r="{rel_ns}"><sheets><sheet name="Oppfølging" '
+            'sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{pkg_ns}"><Relationship Id="rId1" Type="{rel_ns}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        header = UPLOAD_HEADER.split(";")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(f'<worksheet xmlns="{main_ns}"><sheetData>'.encode())
+            cells = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in header)
+            sheet.write(f'<row r="1">{cells}</row>'.encode())
+            for start in range(2, rows + 2, 20_000):
+                sheet.write(
+                    "".join(
+                        f'<row r="{n}"><c t="inlineStr"><is><t>{UPLOAD_PROGRAMME}</t></is></c>'
+                        f'<c t="inlineStr"><is><t>2018-1</t></is></c><c t="inlineStr"><is>'
+                        f"<t>D{n * 7919 % 10_000_019:08d}</t></is></c></row>"
+                        for n in range(start, min(start + 20_000, rows + 2))
+                    ).encode()
+                )
+            sheet.write(b"</sheetData></worksheet>")
+
+
+def _run_measured(command: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    """Run a command; its wall time, exit code, output and its own peak RSS (wait4)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    output = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.stdout:
+        process.stdout.close()
+    return {
+        "seconds": seconds,
+        "exit_code": process.returncode,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "output": output.decode("utf-8", "replace"),
+    }
+
+
+def _imdi() -> str:
+    """The installed `imdi` command beside this interpreter (the real entry point)."""
+    candidate = Path(sys.executable).parent / "imdi"
+    return str(candidate) if candidate.exists() else (shutil.which("imdi") or "imdi")
+
+
+def cli_upload(home: Path, path: Path) -> dict[str, Any]:
+    """`imdi upload FILE` as a person runs it, in a fresh installation."""
+    bench_settings(home).paths.ensure()
+    run = _run_measured(
+        [_imdi(), "upload", str(path), "--programme", UPLOAD_PROGRAMME], child_env(home), home
+    )
+    lines = run.pop("output").splitlines()
+    if run["exit_code"] not in (0, 3):
+        raise BenchError(f"imdi upload failed (exit {run['exit_code']}):\n" + "\n".join(lines))
+    run["receipt_lines"] = len(lines)
+    run["rows_line"] = next((ln.strip() for ln in lines if ln.strip().startswith("Rader:")), "")
+    run["refusal_line"] = next((ln.strip() for ln in lines if ln.strip().startswith("- feil:")), "")
+    return run
+
+
+def step_portal_upload(home: Path) -> dict[str, Any]:
+    """The portal, signed in, receiving one file: the time from sending it to the receipt page
+    (the app already running, as in production; in-process ASGI client, no network)."""
+    from fastapi.testclient import TestClient
+
+    from pipelines.portal.app import create_app
+    from pipelines.portal.tokens import TokenStore
+
+    state = _read_state(home)
+    settings = bench_settings(home)
+    token, _ = TokenStore(settings.paths.ensure()).issue(UPLOAD_PROGRAMME)
+    client = TestClient(create_app(settings))
+
+    def csrf(html: str) -> str:
+        marker = 'name="csrf" value="'
+        return html.split(marker, 1)[1].split('"', 1)[0]
+
+    page = client.get("/logg-inn")
+    client.post("/logg-inn", data={"token": token, "csrf": csrf(page.text)})
+    form_csrf = csrf(client.get("/oversikt").text)
+    path = Path(state["upload_file"])
+    data = path.read_bytes()
+    started = time.perf_counter()
+    response = client.post("/last-opp", data={"csrf": form_csrf}, files={"file": (path.name, data)})
+    seconds = time.perf_counter() - started
+    if response.status_code != 200 or "Kvittering for" not in response.text:
+        raise BenchError(f"the portal gave no receipt (status {response.status_code})")
+    return {
+        "seconds": seconds,
+        "status": response.status_code,
+        "page_kb": len(response.content) // 1024,
+    }
+
+
+def duckdb_read_seconds(path: Path) -> float:
+    """DuckDB's own CSV reader on the same file into a table, all text, no checks: the floor."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        started = time.perf_counter()
+        con.execute(
+            "create table t as select * from read_csv(?, all_varchar = true, header = true, "
+            "delim = ';', quote = '\"')",
+            [str(path)],
+        )
+        return time.perf_counter() - started
+    finally:
+        con.close()
+
+
+def bench_upload(
+    work_dir: Path,
+    sizes: list[int],
+    shares: list[int],
+    log: Callable[[str], None],
+    keep: bool = False,
+) -> dict[str, Any]:
+    """Every size x share: `imdi upload`, the portal, and DuckDB's read of the same file; each
+    in a fresh installation (removed after its measurement unless ``keep``)."""
+    files = work_dir / "upload-files"
+    files.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for rows in sizes:
+        for share in shares:
+            path = files / f"oppfolging-{rows}-{share}.csv"
+            upload_csv(path, rows, share)
+            file_mb = round(path.stat().st_size / 1024 / 1024, 1)
+            cli = cli_upload(work_dir / f"upload-cli-{rows}-{share}", path)
+            home = work_dir / f"upload-portal-{rows}-{share}"
+            _bench_dir(home).mkdir(parents=True, exist_ok=True)
+            _write_state(home, upload_file=str(path))
+            portal = run_step("portal_upload", home, skip_dagster=True)
+            floor = duckdb_read_seconds(path)
+            if not keep:
+                for used in (work_dir / f"upload-cli-{rows}-{share}", home):
+                    shutil.rmtree(used, ignore_errors=True)
+                path.unlink()
+            runs.append(
+                {
+                    "rows": rows,
+                    "share_pct": share,
+                    "file_mb": file_mb,
+                    "cli": cli,
+                    "portal": portal,
+                    "duckdb_read_seconds": floor,
+                    "cli_vs_duckdb": cli["seconds"] / floor,
+                }
+            )
+            log(
+                f"  upload {rows:>9,} rows, {share:>3}% with findings: imdi upload "
+                f"{cli['seconds']:6.2f} s (peak {cli['peak_rss_mb']:6.0f} MB, "
+                f"{cli['receipt_lines']} lines), portal {portal['seconds']:6.2f} s, "
+                f"DuckDB read {floor:6.3f} s"
+            )
+    xlsx = files / "over-the-row-limit.xlsx"
+    genuine_xlsx(xlsx, XLSX_REFUSAL_ROWS)
+    refusal = cli_upload(work_dir / "upload-xlsx", xlsx)
+    log(
+        f"  upload {XLSX_REFUSAL_ROWS:,}-row XLSX ({xlsx.stat().st_size // 1024 // 1024} MB): "
+        f"refused in {refusal['seconds']:.2f} s (peak {refusal['peak_rss_mb']:.0f} MB)"
+    )
+    return {"runs": runs, "xlsx_refusal": refusal, "sizes": sizes, "shares": shares}
+
+
+def evaluate_upload_goals(upload: dict[str, Any]) -> list[dict[str, Any]]:
+    """MET / MISSED per upload goal, judged at the worst share of the size the goal names."""
+    runs = upload["runs"]
+
+    def worst(rows: int, figure: Callable[[dict[str, Any]], float]) -> float | None:
+        values = [figure(r) for r in runs if r["rows"] == rows]
+        return max(values) if values else None
+
+    sizes = sorted({r["rows"] for r in runs})
+    linear = None
+    if len(sizes) >= 3:
+        # Seconds per 1,000 more rows over the two largest steps, per share (start-up cancels
+        # out): linear if the last step costs what the one before did. A step whose difference
+        # is lost in the noise (not positive) says nothing.
+        def seconds(rows: int, share: int) -> float:
+            return next(
+                r["cli"]["seconds"] for r in runs if r["rows"] == rows and r["share_pct"] == share
+            )
+
+        a, b, c = sizes[-3:]
+        ratios = []
+        for share in sorted({r["share_pct"] for r in runs}):
+            before = (seconds(b, share) - seconds(a, share)) / ((b - a) / 1000)
+            after = (seconds(c, share) - seconds(b, share)) / ((c - b) / 1000)
+            if before > 0 and after > 0:
+                ratios.append(after / before)
+        linear = max(ratios) if ratios else None
+    refusal = upload.get("xlsx_refusal")
+    figures = {
+        "cli_1k": worst(1_000, lambda r: r["cli"]["seconds"]),
+        "cli_250k": worst(250_000, lambda r: r["cli"]["seconds"]),
+        "portal_1k": worst(1_000, lambda r: r["portal"]["seconds"]),
+        "portal_250k": worst(250_000, lambda r: r["portal"]["seconds"]),
+        "peak_memory_250k": worst(
+            250_000, lambda r: max(r["cli"]["peak_rss_mb"], r["portal"]["peak_rss_mb"])
+        ),
+        "linear": linear,
+        "xlsx_refusal": refusal["seconds"] if refusal else None,
+    }
+    verdicts = []
+    for goal in UPLOAD_GOALS:
+        measured = figures[goal.name]
+        verdict = (
+            "NOT MEASURED" if measured is None else ("MET" if measured <= goal.target else "MISSED")
+        )
+        verdicts.append(
+            {
+                "name": goal.name,
+                "description": goal.description,
+                "target": goal.target,
+                "unit": goal.unit,
+                "measured": measured,
+                "verdict": verdict,
+            }
+        )
+    return verdicts
+
+
+def format_upload_table(upload: dict[str, Any]) -> str:
+    header = (
+        "rows",
+        "findings",
+        "file MB",
+        "imdi upload s",
+        "portal s",
+        "DuckDB read s",
+        "upload/read",
+        "peak RSS MB",
+        "receipt lines",
+    )
+    lines = [header]
+    for run in upload["runs"]:
+        lines.append(
+            (
+                f"{run['rows']:,}",
+                f"{run['share_pct']} %",
+                _fmt(run["file_mb"]),
+                _fmt(run["cli"]["seconds"], 2),
+                _fmt(run["portal"]["seconds"], 2),
+                _fmt(run["duckdb_read_seconds"], 3),
+                _fmt(run["cli_vs_duckdb"], 0) + "x",
+                _fmt(max(run["cli"]["peak_rss_mb"], run["portal"]["peak_rss_mb"]), 0),
+                str(run["cli"]["receipt_lines"]),
+            )
+        )
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    table = [
+        "| " + " | ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + " |"
+        for row in lines
+    ]
+    table.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    goals = ["", "Upload goals:"]
+    for goal in upload["goals"]:
+        measured = _fmt(goal["measured"], 2)
+        goals.append(
+            f"  {goal['verdict']:<12} {goal['description']}: {measured} {goal['unit']} "
+            f"(target {goal['target']:g} {goal['unit']})"
+        )
+    return "\n".join(["Upload (one file, start to receipt):", *table, *goals])
+
+
 def _print_flush(line: str) -> None:
     print(line, flush=True)
 
 
+def _counts(text: str, option: str, parser: argparse.ArgumentParser) -> list[int]:
+    values = [int(v.replace("_", "")) for v in text.split(",") if v.strip()]
+    if not values or min(values) < 0:
+        parser.error(f"{option} needs non-negative numbers, comma-separated")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="imdi bench", description="Measure ingest, dbt, incremental path and rebuild at scale."
+        prog="imdi bench",
+        description="Measure ingest, dbt, incremental path and rebuild at scale, and one "
+        "person's upload from start to receipt.",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("warehouse", "upload"),
+        default=None,
+        help="run one section: the warehouse at scale, or the upload (default: both)",
     )
     parser.add_argument(
         "--sizes",
         default=",".join(str(n) for n in DEFAULT_SIZES),
         help="participants per size, comma-separated (default 10000,100000,1000000)",
+    )
+    parser.add_argument(
+        "--upload-sizes",
+        default=",".join(str(n) for n in UPLOAD_SIZES),
+        help="rows per uploaded file, comma-separated (default 1000,25000,100000,250000)",
+    )
+    parser.add_argument(
+        "--upload-shares",
+        default=",".join(str(n) for n in UPLOAD_SHARES),
+        help="%% of rows with a finding, comma-separated (default 0,50,100)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
     parser.add_argument(
@@ -1073,16 +1454,24 @@ def main(argv: list[str] | None = None) -> int:
         _run_child_step(args.step, args.home, args.skip_dagster)
         return 0
 
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    if not sizes or min(sizes) < 1:
+    warehouse = args.only in (None, "warehouse")
+    uploads = args.only in (None, "upload")
+    sizes = _counts(args.sizes, "--sizes", parser) if warehouse else []
+    if warehouse and min(sizes) < 1:
         parser.error("--sizes needs positive participant counts")
+    upload_sizes = _counts(args.upload_sizes, "--upload-sizes", parser) if uploads else []
+    shares = _counts(args.upload_shares, "--upload-shares", parser) if uploads else []
+    if uploads and (min(upload_sizes) < 1 or max(shares) > 100):
+        parser.error("--upload-sizes needs positive row counts, --upload-shares 0-100")
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="imdi-bench-"))
     work_dir.mkdir(parents=True, exist_ok=True)
     work_dir = work_dir.resolve()
-    _ensure_manifest(work_dir)
     started_at = datetime.now(UTC)
     results = []
+    upload = None
     try:
+        if warehouse:
+            _ensure_manifest(work_dir)
         for participants in sizes:
             print(f"Size {participants:,} participants, in {work_dir}", flush=True)
             results.append(
@@ -1090,29 +1479,46 @@ def main(argv: list[str] | None = None) -> int:
             )
             if not args.keep:
                 shutil.rmtree(work_dir / f"n{participants}", ignore_errors=True)
+        if uploads:
+            print(f"Upload, in {work_dir}", flush=True)
+            upload = bench_upload(
+                work_dir / "upload", upload_sizes, shares, _print_flush, keep=args.keep
+            )
+            upload["goals"] = evaluate_upload_goals(upload)
+            if not args.keep:
+                shutil.rmtree(work_dir / "upload", ignore_errors=True)
     finally:
         if not args.keep and args.work_dir is None:
             shutil.rmtree(work_dir, ignore_errors=True)
-    result = {
-        "schema_version": 1,
+    result: dict[str, Any] = {
+        "schema_version": 2,
         "measured_at": started_at.isoformat(timespec="seconds"),
         "seconds_total": (datetime.now(UTC) - started_at).total_seconds(),
         "machine": machine(),
         "options": {
+            "only": args.only,
             "sizes": sizes,
+            "upload_sizes": upload_sizes,
+            "upload_shares": shares,
             "skip_dagster": args.skip_dagster,
             "seed": args.seed,
             "reference_date": REFERENCE_DATE.isoformat(),
             "dbt_core_selection": "+fct_attainment (dbt run: models only)",
             "update_path": "direct steps" if args.skip_dagster else "dagster update_warehouse",
         },
-        "sizes": results,
-        "goals": evaluate_goals(results),
     }
+    if warehouse:
+        result.update(sizes=results, goals=evaluate_goals(results))
+    if upload is not None:
+        result["upload"] = upload
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
-    print()
-    print(format_table(result))
+    if warehouse:
+        print()
+        print(format_table(result))
+    if upload is not None:
+        print()
+        print(format_upload_table(upload))
     print(f"\nJSON: {args.out}")
     return 0
 

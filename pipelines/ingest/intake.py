@@ -367,12 +367,22 @@ def _pieces(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[bytes, int]]:
             tail = piece[cut:]
 
 
+def _row_tags(piece: bytes, start: int = 0) -> int:
+    """``<row>`` start tags in ``piece[start:]``: plain ``bytes.count`` (a worksheet's only
+    other element named ``row...`` is ``rowBreaks``) unless a namespace prefix (``<x:row``)
+    calls for the pattern."""
+    if b":row" in piece:
+        return len(_ROW_TAG.findall(piece, start))
+    return piece.count(b"<row", start) - piece.count(b"<rowBreaks", start)
+
+
 def _count_rows(archive: zipfile.ZipFile, part: str, stop_after: int) -> tuple[int, bool]:
     """Rows (``<row>`` elements, counted up to ``stop_after`` + 1) and whether any cell holds
     a value, streaming the sheet's XML without building it."""
     rows, values = 0, False
     for piece, cut in _pieces(archive, part):
-        rows += sum(1 for m in _ROW_TAG.finditer(piece) if m.start() < cut)
+        # Tags starting in the overlap are counted with the next piece.
+        rows += _row_tags(piece) - _row_tags(piece, cut)
         values = values or _VALUE_TAG.search(piece) is not None
         if rows > stop_after:
             break
@@ -420,8 +430,6 @@ def _check_sheet_rows(archive: zipfile.ZipFile, max_rows: int) -> None:
 def read_xlsx(data: bytes, max_rows: int | None = None) -> RawTable:
     """Values as cached in the file: formulas are never evaluated; the unpacked size and the
     row count are checked before the workbook is opened."""
-    import openpyxl
-
     archive = zipfile.ZipFile(io.BytesIO(data))
     uncompressed = sum(info.file_size for info in archive.infolist())
     if uncompressed > MAX_XLSX_UNCOMPRESSED or uncompressed > MAX_XLSX_RATIO * max(len(data), 1):
@@ -432,6 +440,8 @@ def read_xlsx(data: bytes, max_rows: int | None = None) -> RawTable:
         )
     if max_rows is not None:
         _check_sheet_rows(archive, max_rows)
+    import openpyxl  # here, not at the top: a workbook refused above never pays for it
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken workbooks

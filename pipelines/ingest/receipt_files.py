@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -104,16 +105,22 @@ def _csv_field(value: object) -> str:
     return text
 
 
-def _join(columns: list[np.ndarray], separator: str, start: str = "", end: str = "") -> str:
-    """Row i is start + columns[0][i] + separator + ... + end; all rows joined in one pass."""
+def _joined(
+    columns: list[np.ndarray], separator: str, start: str = "", end: str = "", chunk: int = 50_000
+) -> Iterator[bytes]:
+    """Row i is start + columns[0][i] + separator + ... + end, UTF-8 encoded, in chunks of rows
+    (so no text of the whole file is ever held: Norwegian letters make Python hold it at two
+    bytes a character)."""
     n = len(columns[0]) if columns else 0
-    parts: list[np.ndarray] = [np.full(n, start, dtype=object)]
-    for number, column in enumerate(columns):
-        if number:
-            parts.append(np.full(n, separator, dtype=object))
-        parts.append(column)
-    parts.append(np.full(n, end, dtype=object))
-    return "".join(np.column_stack(parts).ravel().tolist())
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        parts: list[np.ndarray] = [np.full(hi - lo, start, dtype=object)]
+        for number, column in enumerate(columns):
+            if number:
+                parts.append(np.full(hi - lo, separator, dtype=object))
+            parts.append(column[lo:hi])
+        parts.append(np.full(hi - lo, end, dtype=object))
+        yield "".join(np.column_stack(parts).ravel().tolist()).encode("utf-8")
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
@@ -123,7 +130,7 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     for name in frame.columns:
         numbers = _integers(frame[name])
         columns.append(numbers if numbers is not None else _per_value(frame[name], _csv_field))
-    return ("\ufeff" + header + _join(columns, ";", end="\r\n")).encode("utf-8")
+    return b"".join([("\ufeff" + header).encode("utf-8"), *_joined(columns, ";", end="\r\n")])
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -224,13 +231,12 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Kvittering") -> bytes:
         cells.append(np.where(present, numbers, ""))
         cells.append(np.array([cell[1] if cell else "" for cell in rendered], dtype=object))
     starts = np.array([f'<row r="{n}">' for n in numbers], dtype=object)
-    body = _join([starts, *cells], "", end="</row>") if len(frame) else ""
     last = f"{letters[-1]}{len(frame) + 1}"
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{_WIDTHS.get(str(name), 16)}" customWidth="1"/>'
         for i, name in enumerate(frame.columns, start=1)
     )
-    sheet_xml = (
+    head = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f'<dimension ref="A1:{last}"/>'
@@ -238,10 +244,9 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Kvittering") -> bytes:
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         "</sheetView></sheetViews>"
         f"<cols>{cols}</cols>"
-        f'<sheetData><row r="1">{header}</row>{body}</sheetData>'
-        f'<autoFilter ref="A1:{last}"/>'
-        "</worksheet>"
+        f'<sheetData><row r="1">{header}</row>'
     )
+    tail = f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>'
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -249,7 +254,12 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Kvittering") -> bytes:
         archive.writestr("xl/workbook.xml", _WORKBOOK.format(sheet=_xml_text(sheet)))
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         archive.writestr("xl/styles.xml", _STYLES)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as part:
+            part.write(head.encode("utf-8"))
+            if len(frame):
+                for chunk in _joined([starts, *cells], "", end="</row>"):
+                    part.write(chunk)
+            part.write(tail.encode("utf-8"))
     return buffer.getvalue()
 
 

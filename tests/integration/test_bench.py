@@ -31,6 +31,8 @@ def run(tmp_path_factory) -> tuple[dict, str]:
     with contextlib.redirect_stdout(printed):
         code = bench.main(
             [
+                "--only",
+                "warehouse",
                 "--sizes",
                 str(SIZE),
                 "--out",
@@ -153,3 +155,109 @@ def test_goals_are_judged_at_the_largest_size_and_the_worst_ratio():
     assert verdicts["incremental_seconds"]["verdict"] == "MET"
     # 5000 MB > 4096 MB at 1 M
     assert verdicts["peak_memory"]["verdict"] == "MISSED"
+
+
+# --- the upload section ------------------------------------------------------------------------
+
+UPLOAD_SIZES = (200, 400, 800)
+
+
+@pytest.fixture(scope="module")
+def upload_run(tmp_path_factory) -> tuple[dict, str]:
+    folder = tmp_path_factory.mktemp("bench-upload")
+    out = folder / "upload.json"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = bench.main(
+            [
+                "--only",
+                "upload",
+                "--upload-sizes",
+                ",".join(map(str, UPLOAD_SIZES)),
+                "--upload-shares",
+                "0,100",
+                "--out",
+                str(out),
+                "--work-dir",
+                str(folder / "work"),
+            ]
+        )
+    assert code == 0
+    return json.loads(out.read_text()), printed.getvalue()
+
+
+def test_the_upload_section_measures_the_real_command_and_the_portal(upload_run):
+    result, printed = upload_run
+    assert "sizes" not in result  # --only upload: the warehouse section did not run
+    runs = result["upload"]["runs"]
+    assert [(r["rows"], r["share_pct"]) for r in runs] == [
+        (n, share) for n in UPLOAD_SIZES for share in (0, 100)
+    ]
+    for run in runs:
+        cli = run["cli"]
+        assert cli["exit_code"] == 0
+        assert positive(cli["seconds"]) and positive(cli["peak_rss_mb"])
+        assert positive(run["portal"]["seconds"]) and positive(run["duckdb_read_seconds"])
+        assert cli["receipt_lines"] <= 60
+        warnings = run["rows"] * run["share_pct"] // 100
+        assert cli["rows_line"] == (
+            f"Rader: {run['rows']} i filen, {run['rows']} godkjent, 0 avvist, {warnings} advarsler"
+        )
+        assert run["cli_vs_duckdb"] == pytest.approx(cli["seconds"] / run["duckdb_read_seconds"])
+    refusal = result["upload"]["xlsx_refusal"]
+    assert refusal["exit_code"] == 3
+    assert "Filen har flere enn 300 000 rader" in refusal["refusal_line"]
+    assert "Upload (one file, start to receipt):" in printed
+
+
+def test_upload_goal_verdicts_follow_from_the_figures(upload_run):
+    result, printed = upload_run
+    goals = {g["name"]: g for g in result["upload"]["goals"]}
+    assert list(goals) == [g.name for g in bench.UPLOAD_GOALS]
+    # The sizes the goals name (1,000 and 250,000 rows) were not measured here.
+    for name in ("cli_1k", "cli_250k", "portal_1k", "portal_250k", "peak_memory_250k"):
+        assert goals[name]["verdict"] == "NOT MEASURED"
+    for goal in goals.values():
+        if goal["measured"] is not None:
+            expected = "MET" if goal["measured"] <= goal["target"] else "MISSED"
+            assert goal["verdict"] == expected
+        assert f"{goal['verdict']:<12} {goal['description']}" in printed
+    assert goals["xlsx_refusal"]["measured"] == result["upload"]["xlsx_refusal"]["seconds"]
+
+
+def upload_figures(rows: int, share: int, cli: float, portal: float, rss: float) -> dict:
+    return {
+        "rows": rows,
+        "share_pct": share,
+        "cli": {"seconds": cli, "peak_rss_mb": rss},
+        "portal": {"seconds": portal, "peak_rss_mb": rss / 2},
+    }
+
+
+def test_upload_goals_are_judged_at_the_named_sizes_and_the_worst_share():
+    runs = [
+        upload_figures(1_000, 0, cli=1.5, portal=0.5, rss=100),
+        upload_figures(1_000, 100, cli=2.5, portal=0.7, rss=120),
+        upload_figures(25_000, 0, cli=2.0, portal=1.0, rss=200),
+        upload_figures(25_000, 100, cli=3.0, portal=1.2, rss=220),
+        upload_figures(100_000, 0, cli=5.0, portal=3.0, rss=500),
+        upload_figures(100_000, 100, cli=6.0, portal=4.0, rss=600),
+        upload_figures(250_000, 0, cli=11.0, portal=8.0, rss=900),
+        upload_figures(250_000, 100, cli=18.0, portal=9.0, rss=1_600),
+    ]
+    goals = {
+        g["name"]: g
+        for g in bench.evaluate_upload_goals({"runs": runs, "xlsx_refusal": {"seconds": 4.0}})
+    }
+    assert (goals["cli_1k"]["measured"], goals["cli_1k"]["verdict"]) == (2.5, "MISSED")
+    assert (goals["cli_250k"]["measured"], goals["cli_250k"]["verdict"]) == (18.0, "MISSED")
+    assert (goals["portal_250k"]["measured"], goals["portal_250k"]["verdict"]) == (9.0, "MET")
+    assert (goals["peak_memory_250k"]["measured"], goals["peak_memory_250k"]["verdict"]) == (
+        1_600,
+        "MISSED",
+    )
+    # Share 0: (5-2)/75 = 0.04 s per 1,000 rows, then (11-5)/150 = 0.04: ratio 1.0.
+    # Share 100: (6-3)/75 = 0.04, then (18-6)/150 = 0.08: ratio 2.0, the worst.
+    assert goals["linear"]["measured"] == pytest.approx(2.0)
+    assert goals["linear"]["verdict"] == "MISSED"
+    assert goals["xlsx_refusal"]["verdict"] == "MET"
