@@ -55,3 +55,15 @@ def test_pseudonyms_are_keyed_and_scoped_by_programme():
     assert a != pseudonymise(b"k2", "P1", "001")  # another key, another pseudonym
     assert a != pseudonymise(b"k1", "P2", "001")  # same reference in another programme
     assert len(a) == 32 and "001" not in a
+
+
+def test_a_pseudonym_is_the_first_128_bits_of_hmac_sha256_of_programme_and_reference():
+    # Stored pseudonyms must never change between releases: the warehouse joins on them.
+    # Computed here with hashlib alone (RFC 2104 by hand), not with the hmac module.
+    import hashlib
+
+    key, message = b"k1", "P1\x1f001".encode()
+    block = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block) + message).digest()
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block) + inner).hexdigest()
+    assert pseudonymise(b"k1", "p1", " 001 ") == outer[:32]
