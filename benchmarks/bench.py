@@ -1248,6 +1248,7 @@ def bench_upload(
     shares: list[int],
     log: Callable[[str], None],
     keep: bool = False,
+    repeat: int = 2,
 ) -> dict[str, Any]:
     """Every size x share: `imdi upload`, the portal, and DuckDB's read of the same file; each
     in a fresh installation (removed after its measurement unless ``keep``)."""
@@ -1259,14 +1260,23 @@ def bench_upload(
             path = files / f"oppfolging-{rows}-{share}.csv"
             upload_csv(path, rows, share)
             file_mb = round(path.stat().st_size / 1024 / 1024, 1)
-            cli = cli_upload(work_dir / f"upload-cli-{rows}-{share}", path)
+            # The fastest of ``repeat`` runs, each in a fresh installation: on a shared machine a
+            # single run also measures the neighbours (peak memory: the largest of the runs).
+            tries = [
+                cli_upload(work_dir / f"upload-cli-{rows}-{share}-{n}", path) for n in range(repeat)
+            ]
+            cli = {
+                **min(tries, key=lambda t: t["seconds"]),
+                "peak_rss_mb": max(t["peak_rss_mb"] for t in tries),
+                "runs_seconds": [t["seconds"] for t in tries],
+            }
             home = work_dir / f"upload-portal-{rows}-{share}"
             _bench_dir(home).mkdir(parents=True, exist_ok=True)
             _write_state(home, upload_file=str(path))
             portal = run_step("portal_upload", home, skip_dagster=True)
             floor = duckdb_read_seconds(path)
             if not keep:
-                for used in (work_dir / f"upload-cli-{rows}-{share}", home):
+                for used in [*work_dir.glob(f"upload-cli-{rows}-{share}-*"), home]:
                     shutil.rmtree(used, ignore_errors=True)
                 path.unlink()
             runs.append(
@@ -1293,7 +1303,13 @@ def bench_upload(
         f"  upload {XLSX_REFUSAL_ROWS:,}-row XLSX ({xlsx.stat().st_size // 1024 // 1024} MB): "
         f"refused in {refusal['seconds']:.2f} s (peak {refusal['peak_rss_mb']:.0f} MB)"
     )
-    return {"runs": runs, "xlsx_refusal": refusal, "sizes": sizes, "shares": shares}
+    return {
+        "runs": runs,
+        "xlsx_refusal": refusal,
+        "sizes": sizes,
+        "shares": shares,
+        "repeat": repeat,
+    }
 
 
 def evaluate_upload_goals(upload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1435,6 +1451,12 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(str(n) for n in UPLOAD_SHARES),
         help="%% of rows with a finding, comma-separated (default 0,50,100)",
     )
+    parser.add_argument(
+        "--upload-repeat",
+        type=int,
+        default=2,
+        help="runs of imdi upload per file; the fastest counts (default 2)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
     parser.add_argument(
         "--skip-dagster",
@@ -1482,7 +1504,12 @@ def main(argv: list[str] | None = None) -> int:
         if uploads:
             print(f"Upload, in {work_dir}", flush=True)
             upload = bench_upload(
-                work_dir / "upload", upload_sizes, shares, _print_flush, keep=args.keep
+                work_dir / "upload",
+                upload_sizes,
+                shares,
+                _print_flush,
+                keep=args.keep,
+                repeat=max(args.upload_repeat, 1),
             )
             upload["goals"] = evaluate_upload_goals(upload)
             if not args.keep:
@@ -1500,6 +1527,7 @@ def main(argv: list[str] | None = None) -> int:
             "sizes": sizes,
             "upload_sizes": upload_sizes,
             "upload_shares": shares,
+            "upload_repeat": args.upload_repeat,
             "skip_dagster": args.skip_dagster,
             "seed": args.seed,
             "reference_date": REFERENCE_DATE.isoformat(),

@@ -197,6 +197,7 @@ def test_the_upload_section_measures_the_real_command_and_the_portal(upload_run)
         cli = run["cli"]
         assert cli["exit_code"] == 0
         assert positive(cli["seconds"]) and positive(cli["peak_rss_mb"])
+        assert len(cli["runs_seconds"]) == 2 and cli["seconds"] == min(cli["runs_seconds"])
         assert positive(run["portal"]["seconds"]) and positive(run["duckdb_read_seconds"])
         assert cli["receipt_lines"] <= 60
         warnings = run["rows"] * run["share_pct"] // 100
