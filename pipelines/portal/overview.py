@@ -9,7 +9,7 @@ programme.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -140,20 +140,28 @@ class UploadRow:
     rows_accepted: int | None
     rows_rejected: int | None
     warnings: int | None
+    expected: str | None = None  # a pending file's verdict, when the portal has it at hand
 
     @property
     def status_nb(self) -> str:
         if self.landed.refused:
             return OUTCOME_NB["refused"]
         if self.outcome is None:
+            # Only a file with accepted rows is waiting to be loaded.
+            if self.expected == "rejected":
+                return "avvist – ingenting leses inn"
             return "venter på innlesing"
         return OUTCOME_NB.get(self.outcome, self.outcome)
 
 
 def uploads(
-    paths: Paths, con: duckdb.DuckDBPyConnection | None, programme_id: str
+    paths: Paths,
+    con: duckdb.DuckDBPyConnection | None,
+    programme_id: str,
+    known_outcome: Callable[[LandedFile], str | None] = lambda landed: None,
 ) -> list[UploadRow]:
-    """The programme's uploads, newest first, with the warehouse's verdict when it has one."""
+    """The programme's uploads, newest first, with the warehouse's verdict when it has one, or
+    the expected one (``known_outcome``) for a file still waiting."""
     mine = [
         f
         for f in landed_files(paths)
@@ -177,6 +185,7 @@ def uploads(
                 v.get("rows_accepted"),
                 v.get("rows_rejected"),
                 v.get("warnings"),
+                None if v else known_outcome(landed),
             )
         )
     return rows

@@ -201,6 +201,12 @@ class VerdictCache:
                 self._items.popitem(last=False)
         return result, formulas
 
+    def outcome(self, paths: Paths, landed: LandedFile) -> str | None:
+        """The outcome of a file checked recently, without checking anything (None if not)."""
+        with self._lock:
+            found = self._items.get((str(paths.home), landed.upload_id))
+        return None if found is None else outcome_of(landed, found[0])
+
     def get(self, paths: Paths, landed: LandedFile) -> tuple[ValidationResult, list]:
         key = (str(paths.home), landed.upload_id)
         with self._lock:

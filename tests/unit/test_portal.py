@@ -509,6 +509,14 @@ def test_overview_lists_the_programmes_uploads(signed_in, paths):
     assert "første.csv portal godkjent 1 0" in text
 
 
+def test_the_overview_never_says_a_rejected_upload_is_waiting_to_be_loaded(signed_in, paths):
+    upload(signed_in, csv_bytes([["Navn", "Adresse"], ["Ola", "Gate 1"]]), "feil.csv")
+    upload(signed_in, followups(row("A01")), "god.csv")
+    text = text_of(signed_in.get("/oversikt").text)
+    assert "feil.csv portal avvist – ingenting leses inn" in text
+    assert "god.csv portal venter på innlesing" in text
+
+
 def test_template_download_is_for_the_signed_in_programme(signed_in, paths):
     response = signed_in.get("/mal.xlsx")
     assert response.status_code == 200

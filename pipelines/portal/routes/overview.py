@@ -27,7 +27,12 @@ def overview_page(visitor: Visitor, status: int = 200, error: str | None = None)
             "cohorts": overview.cohorts(con, programme).to_dict("records"),
             "followups": overview.followups(con, programme).to_dict("records"),
             "overdue": overview.overdue(con, programme).to_dict("records"),
-            "uploads": overview.uploads(visitor.paths, con, programme),
+            "uploads": overview.uploads(
+                visitor.paths,
+                con,
+                programme,
+                lambda landed: visitor.portal.verdicts.outcome(visitor.paths, landed),
+            ),
         }
     return visitor.page(
         "overview.html",
