@@ -1071,8 +1071,8 @@ UPLOAD_GOALS = (
     UploadGoal("peak_memory_250k", "peak memory at 250,000 rows <= 1.5 GB", 1536, "MB"),
     UploadGoal(
         "linear",
-        "time linear in rows: s per 1,000 rows over the last step of sizes at most 1.5x that "
-        "over the step before (worst share)",
+        "time linear in rows: the portal's s per 1,000 rows at the largest size at most 1.5x "
+        "that at the size before (worst share)",
         1.5,
         "x",
     ),
@@ -1322,23 +1322,20 @@ def evaluate_upload_goals(upload: dict[str, Any]) -> list[dict[str, Any]]:
 
     sizes = sorted({r["rows"] for r in runs})
     linear = None
-    if len(sizes) >= 3:
-        # Seconds per 1,000 more rows over the two largest steps, per share (start-up cancels
-        # out): linear if the last step costs what the one before did. A step whose difference
-        # is lost in the noise (not positive) says nothing.
-        def seconds(rows: int, share: int) -> float:
-            return next(
-                r["cli"]["seconds"] for r in runs if r["rows"] == rows and r["share_pct"] == share
-            )
+    if len(sizes) >= 2:
+        # Seconds per 1,000 rows of the portal's upload-to-receipt (the same path as imdi upload
+        # plus the change classification, with no process start-up in it, which at a few
+        # thousand rows is half of imdi upload's time and as noisy as the machine): at the
+        # largest size against the size before, per share, the worst share.
+        def per_row(rows: int, share: int) -> float:
+            run = next(r for r in runs if r["rows"] == rows and r["share_pct"] == share)
+            return run["portal"]["seconds"] / rows
 
-        a, b, c = sizes[-3:]
-        ratios = []
-        for share in sorted({r["share_pct"] for r in runs}):
-            before = (seconds(b, share) - seconds(a, share)) / ((b - a) / 1000)
-            after = (seconds(c, share) - seconds(b, share)) / ((c - b) / 1000)
-            if before > 0 and after > 0:
-                ratios.append(after / before)
-        linear = max(ratios) if ratios else None
+        before, last = sizes[-2:]
+        linear = max(
+            per_row(last, share) / per_row(before, share)
+            for share in sorted({r["share_pct"] for r in runs})
+        )
     refusal = upload.get("xlsx_refusal")
     figures = {
         "cli_1k": worst(1_000, lambda r: r["cli"]["seconds"]),
