@@ -1,6 +1,6 @@
 """The common schema: one declarative contract per input, loaded from ``schemas/``.
 
-Everything that needs to know the columns (pandera schema, raw DuckDB tables, Excel template,
+Everything that needs to know the columns (the contract check, raw DuckDB tables, Excel template,
 docs) reads them from here, so a column is described once.
 """
 

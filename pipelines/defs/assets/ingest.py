@@ -42,7 +42,7 @@ def landing_zone(settings: SettingsResource) -> dg.MaterializeResult:
 )
 def raw_tables(context: dg.AssetExecutionContext, settings: SettingsResource):
     """Every landed file not yet in the warehouse, checked row by row against its contract
-    (pandera) and appended to the raw tables; rejected rows go to raw_rejections with reasons."""
+    (pipelines/ingest/validation.py) and appended to the raw tables; rejected rows go to raw_rejections with reasons."""
     config = settings.get()
     paths = config.paths.ensure()
     key = config.key()
