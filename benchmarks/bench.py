@@ -303,6 +303,22 @@ class Goal:
     target: float
     unit: str
 
+    def judge(self, measured: float | None, **context: object) -> dict[str, Any]:
+        """MET when the measured figure is at most the target; NOT MEASURED without one."""
+        if measured is None:
+            verdict = "NOT MEASURED"
+        else:
+            verdict = "MET" if measured <= self.target else "MISSED"
+        return {
+            "name": self.name,
+            "description": self.description,
+            "target": self.target,
+            "unit": self.unit,
+            "measured": measured,
+            **context,
+            "verdict": verdict,
+        }
+
 
 GOALS = (
     Goal(
@@ -354,22 +370,7 @@ def evaluate_goals(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     verdicts = []
     for goal in GOALS:
         measured, at_size, basis = figures[goal.name]
-        if measured is None:
-            verdict = "NOT MEASURED"
-        else:
-            verdict = "MET" if measured <= goal.target else "MISSED"
-        verdicts.append(
-            {
-                "name": goal.name,
-                "description": goal.description,
-                "target": goal.target,
-                "unit": goal.unit,
-                "measured": measured,
-                "at_participants": at_size,
-                "basis": basis,
-                "verdict": verdict,
-            }
-        )
+        verdicts.append(goal.judge(measured, at_participants=at_size, basis=basis))
     return verdicts
 
 
@@ -987,6 +988,17 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _markdown_table(lines: list[tuple[str, ...]]) -> list[str]:
+    """A header row and data rows as a right-aligned Markdown table."""
+    widths = [max(len(row[i]) for row in lines) for i in range(len(lines[0]))]
+    table = [
+        "| " + " | ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + " |"
+        for row in lines
+    ]
+    table.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    return table
+
+
 def format_table(result: dict[str, Any]) -> str:
     """The results as a Markdown table, where the update time goes, and the goal verdicts."""
     header = (
@@ -1020,12 +1032,7 @@ def format_table(result: dict[str, Any]) -> str:
                 _fmt(size["peak_rss_mb"], 0),
             )
         )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    table = [
-        "| " + " | ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + " |"
-        for row in lines
-    ]
-    table.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    table = _markdown_table(lines)
     parts = ["", "Where the update time goes (seconds):"]
     for size in result["sizes"]:
         for step in ("incremental", "rebuild"):
@@ -1055,28 +1062,20 @@ UPLOAD_HEADER = (
 XLSX_REFUSAL_ROWS = 400_000  # over the default row limit (300 000)
 
 
-@dataclass(frozen=True)
-class UploadGoal:
-    name: str
-    description: str
-    target: float
-    unit: str
-
-
 UPLOAD_GOALS = (
-    UploadGoal("cli_1k", "imdi upload of 1,000 rows, start-up to receipt, <= 2 s", 2, "s"),
-    UploadGoal("cli_250k", "imdi upload of 250,000 rows <= 15 s", 15, "s"),
-    UploadGoal("portal_1k", "portal upload-to-receipt of 1,000 rows <= 2 s", 2, "s"),
-    UploadGoal("portal_250k", "portal upload-to-receipt of 250,000 rows <= 15 s", 15, "s"),
-    UploadGoal("peak_memory_250k", "peak memory at 250,000 rows <= 1.5 GB", 1536, "MB"),
-    UploadGoal(
+    Goal("cli_1k", "imdi upload of 1,000 rows, start-up to receipt, <= 2 s", 2, "s"),
+    Goal("cli_250k", "imdi upload of 250,000 rows <= 15 s", 15, "s"),
+    Goal("portal_1k", "portal upload-to-receipt of 1,000 rows <= 2 s", 2, "s"),
+    Goal("portal_250k", "portal upload-to-receipt of 250,000 rows <= 15 s", 15, "s"),
+    Goal("peak_memory_250k", "peak memory at 250,000 rows <= 1.5 GB", 1536, "MB"),
+    Goal(
         "linear",
         "time linear in rows: the portal's s per 1,000 rows at the largest size at most 1.5x "
         "that at the size before (worst share)",
         1.5,
         "x",
     ),
-    UploadGoal("xlsx_refusal", "a genuine XLSX over the row limit refused <= 5 s", 5, "s"),
+    Goal("xlsx_refusal", "a genuine XLSX over the row limit refused <= 5 s", 5, "s"),
 )
 
 
@@ -1348,23 +1347,7 @@ def evaluate_upload_goals(upload: dict[str, Any]) -> list[dict[str, Any]]:
         "linear": linear,
         "xlsx_refusal": refusal["seconds"] if refusal else None,
     }
-    verdicts = []
-    for goal in UPLOAD_GOALS:
-        measured = figures[goal.name]
-        verdict = (
-            "NOT MEASURED" if measured is None else ("MET" if measured <= goal.target else "MISSED")
-        )
-        verdicts.append(
-            {
-                "name": goal.name,
-                "description": goal.description,
-                "target": goal.target,
-                "unit": goal.unit,
-                "measured": measured,
-                "verdict": verdict,
-            }
-        )
-    return verdicts
+    return [goal.judge(figures[goal.name]) for goal in UPLOAD_GOALS]
 
 
 def format_upload_table(upload: dict[str, Any]) -> str:
@@ -1394,12 +1377,7 @@ def format_upload_table(upload: dict[str, Any]) -> str:
                 str(run["cli"]["receipt_lines"]),
             )
         )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    table = [
-        "| " + " | ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + " |"
-        for row in lines
-    ]
-    table.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    table = _markdown_table(lines)
     goals = ["", "Upload goals:"]
     for goal in upload["goals"]:
         measured = _fmt(goal["measured"], 2)
@@ -1433,21 +1411,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="run one section: the warehouse at scale, or the upload (default: both)",
     )
-    parser.add_argument(
-        "--sizes",
-        default=",".join(str(n) for n in DEFAULT_SIZES),
-        help="participants per size, comma-separated (default 10000,100000,1000000)",
-    )
-    parser.add_argument(
-        "--upload-sizes",
-        default=",".join(str(n) for n in UPLOAD_SIZES),
-        help="rows per uploaded file, comma-separated (default 1000,25000,100000,250000)",
-    )
-    parser.add_argument(
-        "--upload-shares",
-        default=",".join(str(n) for n in UPLOAD_SHARES),
-        help="%% of rows with a finding, comma-separated (default 0,50,100)",
-    )
+    for flag, defaults, what in (
+        ("--sizes", DEFAULT_SIZES, "participants per size"),
+        ("--upload-sizes", UPLOAD_SIZES, "rows per uploaded file"),
+        ("--upload-shares", UPLOAD_SHARES, "%% of an uploaded file's rows with a finding"),
+    ):
+        listed = ",".join(str(n) for n in defaults)
+        parser.add_argument(flag, default=listed, help=f"{what}, comma-separated ({listed})")
     parser.add_argument(
         "--upload-repeat",
         type=int,

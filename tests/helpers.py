@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import range_boundaries
 
+from pipelines.contracts import contract
 from pipelines.ingest.privacy import _W1, _W2, _control_digit
+from pipelines.ingest.template import DATA_SHEET
 
 
 def valid_national_id(birth: str = "010190", individual: int = 100) -> str:
@@ -90,4 +95,37 @@ def followup_row(
         pct,
         contract,
         comment,
+    ]
+
+
+def fill_template(
+    template: Path | io.BytesIO, rows: list[dict[str, object]], programme: str = "MENTOR-OSLO"
+) -> openpyxl.Workbook:
+    """The template filled in as a leader does it: each row's values (drop-down labels, real
+    dates) over the common ones - programme, cohort 2018-1, 01.02.2018-30.11.2018, fullført."""
+    workbook = openpyxl.load_workbook(template)
+    ws = workbook[DATA_SHEET]
+    names = [c.name for c in contract("participant_followup").columns]
+    common = {
+        "programme_id": programme,
+        "cohort": "2018-1",
+        "programme_start": datetime(2018, 2, 1),
+        "programme_end": datetime(2018, 11, 30),
+        "exit_reason": "fullført",
+    }
+    for offset, values in enumerate(rows, start=2):
+        for name, value in {**common, **values}.items():
+            ws.cell(row=offset, column=names.index(name) + 1, value=value)
+    return workbook
+
+
+def list_values(workbook: openpyxl.Workbook, formula: str) -> list[object]:
+    """The cells a drop-down's list formula (``'Koder'!$A$5:$A$13``) points to."""
+    sheet, cells = formula.lstrip("=").rsplit("!", 1)
+    ws = workbook[sheet.strip("'$")]
+    min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
+    return [
+        ws.cell(row=r, column=c).value
+        for r in range(min_row, max_row + 1)
+        for c in range(min_col, max_col + 1)
     ]

@@ -14,14 +14,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from pipelines.contracts import contract
 from pipelines.ingest.landing import land_bytes
-from pipelines.ingest.template import DATA_SHEET
 from pipelines.portal.tokens import TokenStore
 from pipelines.settings import Settings
+from tests.helpers import fill_template
 
 pytestmark = pytest.mark.browser
 
@@ -70,16 +68,6 @@ def _wait(condition, timeout: float = 20, what: str = "condition"):
 
 def _fill(template: Path, target: Path) -> None:
     """What a leader types: drop-down labels, dates as Excel dates."""
-    workbook = openpyxl.load_workbook(template)
-    ws = workbook[DATA_SHEET]
-    names = [c.name for c in contract("participant_followup").columns]
-    common = {
-        "programme_id": PROGRAMME,
-        "cohort": "2018-1",
-        "programme_start": datetime(2018, 2, 1),
-        "programme_end": datetime(2018, 11, 30),
-        "exit_reason": "fullført",
-    }
     rows = [
         {
             "participant_ref": "007",
@@ -100,10 +88,7 @@ def _fill(template: Path, target: Path) -> None:
             "contract_type": "fast",
         },
     ]
-    for offset, values in enumerate(rows, start=2):
-        for name, value in {**common, **values}.items():
-            ws.cell(row=offset, column=names.index(name) + 1, value=value)
-    workbook.save(target)
+    fill_template(template, rows, PROGRAMME).save(target)
 
 
 def _text(driver, css: str) -> str:

@@ -23,27 +23,20 @@ SIZE = 300
 VERDICTS = {"MET", "MISSED", "NOT MEASURED"}
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory) -> tuple[dict, str]:
-    folder = tmp_path_factory.mktemp("bench")
+def run_bench(folder: Path, *options: str) -> tuple[dict, str]:
+    """`imdi bench` with ``options`` into ``folder``: its JSON results and what it printed."""
     out = folder / "results" / "bench.json"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        code = bench.main(
-            [
-                "--only",
-                "warehouse",
-                "--sizes",
-                str(SIZE),
-                "--out",
-                str(out),
-                "--work-dir",
-                str(folder / "work"),
-                "--skip-dagster",
-            ]
-        )
+        code = bench.main([*options, "--out", str(out), "--work-dir", str(folder / "work")])
     assert code == 0
     return json.loads(out.read_text()), printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> tuple[dict, str]:
+    folder = tmp_path_factory.mktemp("bench")
+    return run_bench(folder, "--only", "warehouse", "--sizes", str(SIZE), "--skip-dagster")
 
 
 @pytest.fixture(scope="module")
@@ -164,26 +157,11 @@ UPLOAD_SIZES = (200, 400, 800)
 
 @pytest.fixture(scope="module")
 def upload_run(tmp_path_factory) -> tuple[dict, str]:
-    folder = tmp_path_factory.mktemp("bench-upload")
-    out = folder / "upload.json"
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        code = bench.main(
-            [
-                "--only",
-                "upload",
-                "--upload-sizes",
-                ",".join(map(str, UPLOAD_SIZES)),
-                "--upload-shares",
-                "0,100",
-                "--out",
-                str(out),
-                "--work-dir",
-                str(folder / "work"),
-            ]
-        )
-    assert code == 0
-    return json.loads(out.read_text()), printed.getvalue()
+    sizes = ",".join(map(str, UPLOAD_SIZES))
+    return run_bench(
+        tmp_path_factory.mktemp("bench-upload"),
+        *("--only", "upload", "--upload-sizes", sizes, "--upload-shares", "0,100"),
+    )
 
 
 def test_the_upload_section_measures_the_real_command_and_the_portal(upload_run):

@@ -27,6 +27,7 @@ from pipelines.ingest.intake import read_table
 from pipelines.ingest.receipt_files import to_xlsx
 from pipelines.ingest.template import CODES_SHEET, DATA_SHEET, build_followup_template
 from pipelines.ingest.validation import validate_table
+from tests.helpers import fill_template, list_values
 
 PROGRAMME = "MENTOR-OSLO"
 SPEC = contract("participant_followup")
@@ -78,12 +79,9 @@ def convert(files: list[Path], target: str, out: Path, profile: Path) -> list[Pa
 
 def filled_template(tmp_path: Path) -> tuple[Path, Path]:
     """The template as downloaded, and the same filled in as a leader does (labels from the
-    drop-downs, real dates, a reference with a leading zero)."""
+    drop-downs, real dates, a reference with a leading zero, a ';' in a comment)."""
     template = tmp_path / "mal.xlsx"
     template.write_bytes(build_followup_template(PROGRAMME, as_of=RECEIVED))
-    workbook = openpyxl.load_workbook(template)
-    ws = workbook[DATA_SHEET]
-    names = [c.name for c in SPEC.columns]
     rows = [
         {
             "participant_ref": "007",
@@ -102,18 +100,8 @@ def filled_template(tmp_path: Path) -> tuple[Path, Path]:
             "status": "arbeidsledig",
         },
     ]
-    for offset, values in enumerate(rows, start=2):
-        common = {
-            "programme_id": PROGRAMME,
-            "cohort": "2018-1",
-            "programme_start": datetime(2018, 2, 1),
-            "programme_end": datetime(2018, 11, 30),
-            "exit_reason": "fullført",
-        }
-        for name, value in {**common, **values}.items():
-            ws.cell(row=offset, column=names.index(name) + 1, value=value)
     filled = tmp_path / "utfylt.xlsx"
-    workbook.save(filled)
+    fill_template(template, rows, PROGRAMME).save(filled)
     return template, filled
 
 
@@ -127,17 +115,6 @@ def validations_by_column(workbook: openpyxl.Workbook) -> dict[int, list]:
                 for col in range(min_col, max_col + 1):
                     found.setdefault(col, []).append(dv)
     return found
-
-
-def list_values(workbook: openpyxl.Workbook, formula: str) -> list[str]:
-    sheet, cells = formula.lstrip("=").rsplit("!", 1)
-    ws = workbook[sheet.strip("'$")]
-    min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
-    return [
-        ws.cell(row=r, column=c).value
-        for r in range(min_row, max_row + 1)
-        for c in range(min_col, max_col + 1)
-    ]
 
 
 @pytest.fixture(scope="module")

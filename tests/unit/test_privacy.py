@@ -62,7 +62,7 @@ def test_a_pseudonym_is_the_first_128_bits_of_hmac_sha256_of_programme_and_refer
     # Computed here with hashlib alone (RFC 2104 by hand), not with the hmac module.
     import hashlib
 
-    key, message = b"k1", "P1\x1f001".encode()
+    key, message = b"k1", b"P1\x1f001"
     block = key.ljust(64, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in block) + message).digest()
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in block) + inner).hexdigest()

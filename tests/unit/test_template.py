@@ -21,6 +21,7 @@ from pipelines.ingest.template import (
     due_summary,
 )
 from pipelines.ingest.validation import validate_table
+from tests.helpers import list_values
 
 PROGRAMME = "MENTOR-OSLO"
 SPEC = contract("participant_followup")
@@ -62,17 +63,6 @@ def test_data_sheet_comes_first_with_the_contracts_norwegian_headers(workbook):
     assert header == [c.label_nb for c in SPEC.columns]
 
 
-def _list_values(workbook: openpyxl.Workbook, formula: str) -> list[str]:
-    sheet, cells = formula.rsplit("!", 1)
-    ws = workbook[sheet.strip("'=")]
-    min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
-    return [
-        ws.cell(row=r, column=c).value
-        for r in range(min_row, max_row + 1)
-        for c in range(min_col, max_col + 1)
-    ]
-
-
 def _validations(workbook) -> dict[str, object]:
     """Column letter -> its data validation on the data sheet."""
     ws = workbook[DATA_SHEET]
@@ -94,7 +84,7 @@ def test_every_code_column_has_a_drop_down_of_its_code_list(workbook):
         dv = validations[pos]
         assert dv.type == "list", column.name
         assert dv.formula1.startswith(f"'{CODES_SHEET}'!")
-        assert _list_values(workbook, dv.formula1) == list(
+        assert list_values(workbook, dv.formula1) == list(
             codelists()[column.codelist].codes.values()
         ), column.name
 
@@ -104,7 +94,7 @@ def test_programme_and_known_cohorts_are_offered_as_choices(workbook):
     programme = validations[1]
     assert programme.type == "list" and programme.formula1 == f'"{PROGRAMME}"'
     cohort = validations[2]
-    assert _list_values(workbook, cohort.formula1) == ["2018-1", "2019-1"]
+    assert list_values(workbook, cohort.formula1) == ["2018-1", "2019-1"]
     # A new cohort is allowed: the check only informs.
     assert cohort.errorStyle == "information"
 
