@@ -2,13 +2,14 @@
 
 Cells arrive as text and are typed here column by column, so a bad cell is reported with its
 row and value (pandera would skip later checks on a column whose coercion failed, and report
-no index for dtype failures). Then, each on whole columns: required cells; each column's range,
-pattern and length (once per distinct value); the contract's cross-field rules as boolean
-masks; duplicate keys. Each check's findings are formatted in one pass over its rows, so the
-time grows with the rows, not with rows times findings. (pandera did this on the typed frame
-until its lazy report of frame-wide rules - one failure case per column of every failing row,
-3 M cases for 250 000 warnings - took 12 s, and its first validation imports hypothesis,
-~1.5 s of a 2 s budget for a small upload: docs/validation.md.)
+no index for dtype failures). Then pandera checks the typed frame lazily against the schema
+generated from the contract (:func:`contract_schema`): required cells; each column's range,
+pattern and length (judged once per distinct value); the contract's cross-field rules, each
+reported on the column its message is about; pandera's failure cases say which rows break
+which check. Duplicate keys are judged on the whole frame here. Each check's findings are
+formatted in one pass over its rows, so the time grows with the rows, not with rows times
+findings (a 250 000-row file with a warning on every row: docs/validation.md,
+`imdi bench --only upload`).
 
 Policy for a partly bad file (docs/validation.md): rows with an error are rejected and stored
 in the rejection report; the other rows are accepted. Whole-file problems (unreadable file,
@@ -25,6 +26,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
 
 from pipelines.contracts import Column, Contract, codelists, contracts, normalise_label
 from pipelines.ingest.intake import IntakeError, RawTable
@@ -321,24 +324,18 @@ def value_checks(column: Column) -> dict[str, Callable[[pd.Series], pd.Series]]:
     return checks
 
 
-def _value_failures(column: Column, values: pd.Series) -> dict[str, pd.Series]:
-    """Check name -> rows whose value fails it. Each check is a pure function of one cell, so
-    it runs once per distinct value (a 250 000-row column holds a few hundred distinct dates,
-    codes or numbers) and the answer is spread back over the rows; empty cells pass."""
-    checks = value_checks(column)
-    if not checks:
-        return {}
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return {}
-    distinct = pd.Series(uniques)
-    failures: dict[str, pd.Series] = {}
-    for name, passes in checks.items():
-        failing = np.append(~passes(distinct).to_numpy(dtype=bool), False)
-        mask = pd.Series(failing[codes], index=values.index)
-        if mask.any():
-            failures[name] = mask
-    return failures
+def _per_distinct(passes: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """A value check judged once per distinct value and spread back over the rows (a
+    250 000-row column holds a few hundred distinct dates, codes or numbers); empty cells pass."""
+
+    def check(values: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) == 0:
+            return pd.Series(True, index=values.index)
+        verdicts = np.append(passes(pd.Series(uniques)).to_numpy(dtype=bool), True)
+        return pd.Series(verdicts[codes], index=values.index)
+
+    return check
 
 
 def due_dates(programme_end: pd.Series, horizon_months: pd.Series) -> pd.Series:
@@ -403,6 +400,67 @@ def rule_masks(contract: Contract, typed: pd.DataFrame, received_on: date) -> di
     else:
         rules = {}
     return {rule: mask.fillna(False).astype(bool) for rule, mask in rules.items()}
+
+
+# --- the pandera schema generated from the contract -------------------------------------------
+
+
+def contract_schema(
+    contract: Contract, typed: pd.DataFrame, received_on: date
+) -> pa.DataFrameSchema:
+    """The contract as a pandera schema over the typed frame ``typed``.
+
+    Each column: not nullable when required; its value checks (range, pattern, length). Each
+    cross-field rule is a check on the column its message is about, evaluated on the whole
+    frame: pandera then reports one failure case per row that breaks it (a frame-wide check
+    would be reported once per column of every failing row, which at 250 000 warnings is
+    millions of cases). The rule's id is the check's name, so a failure case maps back to the
+    contract's rule and its severity.
+    """
+    masks = rule_masks(contract, typed, received_on)
+    rule_checks: dict[str, list[pa.Check]] = {}
+    for rule_id, broken in masks.items():
+        column = contract.rules[rule_id].columns[0]
+        rule_checks.setdefault(column, []).append(
+            pa.Check(
+                lambda values, broken=broken: ~broken.reindex(values.index, fill_value=False),
+                name=rule_id,
+                ignore_na=False,
+            )
+        )
+    columns = {
+        col.name: pa.Column(
+            None,
+            checks=[
+                *(
+                    pa.Check(_per_distinct(passes), name=name, ignore_na=False)
+                    for name, passes in value_checks(col).items()
+                ),
+                *rule_checks.get(col.name, []),
+            ],
+            nullable=not col.required,
+            required=False,
+        )
+        for col in contract.columns
+    }
+    return pa.DataFrameSchema(columns, coerce=False)
+
+
+def schema_failures(
+    schema: pa.DataFrameSchema, typed: pd.DataFrame
+) -> dict[tuple[str, str], pd.Index]:
+    """(column, check) -> the rows pandera found breaking it (lazy validation: every check on
+    every column is evaluated; ``not_nullable`` is a required cell left empty)."""
+    try:
+        schema.validate(typed, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["index"].notna()]
+        return {
+            (str(column), str(check)): pd.Index(group["index"].astype("int64").unique())
+            for (column, check), group in cases.groupby(["column", "check"], sort=False)
+        }
+    return {}
 
 
 # --- messages, formatted for all rows of a check at once ----------------------------------
@@ -664,15 +722,27 @@ def validate_table(
     def not_failed(column: str) -> pd.Series:
         return ~failed[column] if column in failed else pd.Series(True, index=raw.index)
 
+    # The contract as a pandera schema: which rows break which check.
+    found = schema_failures(contract_schema(contract, typed, received_on), typed)
+
+    def rows_breaking(column: str, check: str) -> pd.Series:
+        rows = found.get((column, check))
+        if rows is None:
+            return pd.Series(False, index=raw.index)
+        return pd.Series(raw.index.isin(rows), index=raw.index) & not_failed(column)
+
     # Required cells, then each column's range, pattern and length.
     for col in contract.columns:
         if col.required:
-            missing = typed[col.name].isna() & not_failed(col.name)
+            missing = rows_breaking(col.name, "not_nullable")
             if missing.any():
                 rows = raw.index[missing.to_numpy()]
                 message = render(_GENERIC_MESSAGES["required"], {"label": col.label_nb}, rows)
                 parts.append(_findings(rows, col.name, None, "required", "error", message))
-        for check, mask in _value_failures(col, typed[col.name]).items():
+        for check in value_checks(col):
+            mask = rows_breaking(col.name, check)
+            if not mask.any():
+                continue
             rows = raw.index[mask.to_numpy()]
             shown = _shown(typed.loc[rows, col.name])
             fields = {
@@ -686,9 +756,11 @@ def validate_table(
             parts.append(_findings(rows, col.name, shown, check, "error", message))
 
     # The contract's cross-field rules; a cell that could not be typed has said what is wrong.
-    for rule_id, broken in rule_masks(contract, typed, received_on).items():
-        mask = broken & not_failed(contract.rules[rule_id].columns[0])
-        parts.append(_rule_findings(contract, rule_id, typed, mask))
+    for rule_id in contract.rules:
+        column = contract.rules[rule_id].columns[0]
+        if (column, rule_id) in found:
+            mask = rows_breaking(column, rule_id)
+            parts.append(_rule_findings(contract, rule_id, typed, mask))
 
     parts.extend(_duplicate_findings(contract, typed))
     if claimed_programme_id is not None and "other_programme" in contract.rules:
