@@ -121,6 +121,16 @@ class Contract:
         ]
         return f"CREATE TABLE IF NOT EXISTS raw.{self.table} ({', '.join(cols + meta)})"
 
+    def raw_table_additions(self) -> list[str]:
+        """Statements that give a raw table made by an older contract the contract's later
+        optional columns (null on the rows loaded before), so an existing warehouse keeps
+        loading; a no-op on a table that has them."""
+        return [
+            f"ALTER TABLE raw.{self.table} ADD COLUMN IF NOT EXISTS {c.stored_name} {c.sql_type}"
+            for c in self.columns
+            if not c.required
+        ]
+
 
 def _yaml(path: Path) -> object:
     """A YAML file, parsed by libyaml when it is there: PyYAML's pure-Python parser takes

@@ -8,6 +8,12 @@
     Each indicator gets a share for the denominators schemas/indicators.yaml lists for it, and
     only those: unknown has no share of the known (it would exceed 100 % with low response).
     Targets come from the register row (programme x grant year) as it stood at the snapshot.
+
+    How sure a figure is (issue 14): it is final once the observation window (due date +
+    observation_window_days().after, see fct_followup_status.window_closes_on) has closed for
+    every participant of the group, in scope yet or not, since anyone still inside a window can
+    still change it; final_from is the first day that holds. Employed statuses are also counted
+    with evidence (a code other than 'none') and by who gave the status (status_source).
 -#}
 
 {% macro attainment_from(followup_status, snapshots) %}
@@ -17,6 +23,18 @@
         select *
         from {{ followup_status }}
         where is_due or follow_up_state = 'reported'
+    ),
+
+    windows as (
+        select
+            snapshot_date,
+            programme_id,
+            grant_year,
+            cohort,
+            horizon_months,
+            cast(max(window_closes_on) + to_days(1) as date) as final_from
+        from {{ followup_status }}
+        group by snapshot_date, programme_id, grant_year, cohort, horizon_months
     ),
 
     counted as (
@@ -32,7 +50,15 @@
             {%- for name in indicator_names() %}
             count(*) filter (where is_{{ name }}) as n_{{ name }},
             {%- endfor %}
-            count(*) filter (where follow_up_state = 'overdue') as overdue
+            count(*) filter (where follow_up_state = 'overdue') as overdue,
+            count(*) filter (
+                where is_employed and evidence is not null and evidence != 'none'
+            ) as n_employed_with_evidence,
+            {%- for source in codelist("status_source") %}
+            count(*) filter (
+                where is_employed and status_source = '{{ source }}'
+            ) as n_employed_source_{{ source }}{{ "," if not loop.last }}
+            {%- endfor %}
         from in_scope
         group by snapshot_date, programme_id, grant_year, cohort, horizon_months
     ),
@@ -62,13 +88,21 @@
             end as double) as target_employed_pct,
             cast(case
                 when counted.horizon_months = 12 then register.target_relevant_pct_12
-            end as double) as target_relevant_pct
+            end as double) as target_relevant_pct,
+            windows.final_from
         from counted
         left join visible_register as register
             on
                 counted.snapshot_date = register.snapshot_date
                 and counted.programme_id = register.programme_id
                 and counted.grant_year = register.grant_year
+        left join windows
+            on
+                counted.snapshot_date = windows.snapshot_date
+                and counted.programme_id = windows.programme_id
+                and counted.grant_year = windows.grant_year
+                and counted.cohort = windows.cohort
+                and counted.horizon_months = windows.horizon_months
     )
 
     select
@@ -91,7 +125,15 @@
         target_relevant_pct,
         pct_employed_of_all >= target_employed_pct as employed_target_met,
         pct_relevant_work_of_all >= target_relevant_pct as relevant_target_met,
-        overdue
+        overdue,
+        n_employed_with_evidence,
+        {%- for source in codelist("status_source") %}
+        n_employed_source_{{ source }},
+        {%- endfor %}
+        final_from,
+        case
+            when snapshot_date >= final_from then 'final' else 'preliminary'
+        end as figure_status
     from with_shares
 {% endmacro %}
 

@@ -44,6 +44,8 @@
                 via_programme := via_programme,
                 business_has_revenue := business_has_revenue,
                 observed_on := observed_on,
+                status_source := status_source,
+                evidence := evidence,
                 reported_at := reported_at,
                 upload_id := upload_id,
                 version_number := version_number
@@ -215,6 +217,11 @@
             expected.horizon_report.via_programme as via_programme,
             expected.horizon_report.business_has_revenue as business_has_revenue,
             expected.horizon_report.observed_on as observed_on,
+            expected.horizon_report.status_source as status_source,
+            expected.horizon_report.evidence as evidence,
+            cast(
+                expected.due_date + to_days({{ observation_window_days()["after"] }}) as date
+            ) as window_closes_on,
             expected.horizon_report.reported_at as reported_at,
             expected.horizon_report.upload_id as upload_id,
             cast(coalesce(expected.horizon_report.version_number, 0) as integer) as version_count,
@@ -268,6 +275,9 @@
         via_programme,
         business_has_revenue,
         observed_on,
+        status_source,
+        evidence,
+        window_closes_on,
         reported_at,
         upload_id,
         version_count,

@@ -54,6 +54,8 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(REJECTIONS_DDL)
     for c in contracts().values():
         con.execute(c.raw_table_ddl())
+        for statement in c.raw_table_additions():
+            con.execute(statement)
 
 
 def processed_upload_ids(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -32,6 +32,8 @@ versioned as (
         via_programme,
         business_has_revenue,
         withdrawn,
+        status_source,
+        evidence,
         comment_text,
         upload_id,
         source_row,

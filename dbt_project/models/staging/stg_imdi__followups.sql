@@ -34,7 +34,11 @@ renamed as (
         comment as comment_text,
         upload_id,
         source_row,
-        reported_at
+        reported_at,
+        evidence,
+        -- Optional since issue 14 (as evidence): a file without it says nothing, so the
+        -- programme is the source.
+        coalesce(status_source, 'programme') as status_source
     from source
     where reported_at < {{ as_of() }}
 
