@@ -17,6 +17,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from pipelines.report.certainty import CERTAINTY_TABLES, add_certainty
 from pipelines.report.charts import all_charts
 from pipelines.report.excel import SHEET_TITLES, write_workbook
 from pipelines.report.labels import (
@@ -31,7 +32,7 @@ from pipelines.report.labels import (
 )
 from pipelines.report.marts import read_marts
 from pipelines.report.suppression import SUPPRESSED
-from pipelines.report.tables import build_tables
+from pipelines.report.tables import build_tables, programme_names
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,15 @@ def build_quarterly_report(
     built = build_tables(marts, as_of_date, threshold, quality)
     tables = built.tables
     notes = report_notes(as_of_date, quarter_label, threshold, full_time_threshold)
+    # How sure each figure is (issue 14): pipelines/report/certainty.py.
+    notes = notes + add_certainty(
+        con,
+        tables,
+        as_of_date,
+        built.current.attainment,
+        programme_names(marts.programmes),
+        threshold,
+    )
 
     # out_dir is the quarter's own folder (reports/<label>/), so the names stay plain.
     html_path = out_dir / "kvartalsrapport.html"
@@ -392,5 +402,8 @@ def render_html(
         "charts": {name: Markup(chart.svg) for name, chart in charts.items()},
         "chart_info": charts,
         "notes": notes,
+        "certainty": {
+            name: html_table(tables[name]) for name in CERTAINTY_TABLES if name in tables
+        },
     }
     return _environment().get_template("report.html.j2").render(**context)

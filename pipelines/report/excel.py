@@ -28,6 +28,9 @@ SHEET_TITLES = {
     "overdue": "Forfalte oppfølginger",
     "attainment_detail": "Alle indikatorer",
     "quality": "Datakvalitet",
+    "revisions": "Revisjoner",
+    "evidence": "Dokumentasjon",
+    "register_agreement": "Registersammenligning",
 }
 
 _HEADER_FONT = Font(bold=True)

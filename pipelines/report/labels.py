@@ -220,6 +220,45 @@ COLUMNS["overdue_total"] = ColumnInfo("Forfalt i alt", "count", "Sum over tidspu
 for _group in STATUS_GROUPS:
     COLUMNS[f"to_{_group}"] = ColumnInfo(f"Til: {_group}", "count")
 
+# How sure the figures are (issue 14; tables in report/certainty.py).
+COLUMNS.update(
+    {
+        "figure_status": ColumnInfo(
+            "Foreløpig/endelig",
+            "text",
+            "(f) foreløpig: observasjonsvinduet er ikke lukket for alle deltakerne ennå; "
+            "endelig: det er lukket for alle.",
+        ),
+        "final_from": ColumnInfo("Endelig fra", "date", "Datoen tallet blir (ble) endelig."),
+        "n_employed_with_evidence": ColumnInfo(
+            "I jobb, dokumentert", "count", "I jobb med oppgitt dokumentasjon (ikke «ingen»)."
+        ),
+        "n_employed_without_evidence": ColumnInfo(
+            "I jobb, ikke dokumentert",
+            "count",
+            "I jobb uten dokumentasjon: «ingen dokumentasjon» eller ikke oppgitt.",
+        ),
+        "pct_employed_with_evidence": ColumnInfo(
+            "% av i jobb dokumentert", "pct", "Dokumentert i % av dem i jobb."
+        ),
+        "first_quarter": ColumnInfo("Først publisert", "text", "Kvartalet tallet først kom."),
+        "first_participants": ColumnInfo(
+            "Deltakere, først publisert", "count", "Nevneren da tallet først ble publisert."
+        ),
+        "final_participants": ColumnInfo("Deltakere, endelig", "count"),
+        "first_pct_employed": ColumnInfo("% i jobb, først publisert", "pct"),
+        "final_pct_employed": ColumnInfo("% i jobb, endelig", "pct"),
+        "change_pct_employed": ColumnInfo(
+            "Endring i jobb (prosentpoeng)", "number", "Endelig minus først publisert."
+        ),
+        "first_pct_relevant_work": ColumnInfo("% i relevant jobb, først publisert", "pct"),
+        "final_pct_relevant_work": ColumnInfo("% i relevant jobb, endelig", "pct"),
+        "change_pct_relevant_work": ColumnInfo(
+            "Endring relevant jobb (prosentpoeng)", "number", "Endelig minus først publisert."
+        ),
+    }
+)
+
 
 WRAP_COLUMNS = frozenset(
     {
