@@ -141,11 +141,29 @@ def dbt_contract_macros() -> str:
     adds the warehouse's own codes such as ``not_due``), ``horizons()`` the
     follow-up horizons, ``indicators()`` each indicator's code and the denominators its shares
     are published with (the attainment macro generates exactly those columns),
+    ``contract_required(name)`` and ``contract_bounds(name)`` what a contract requires of its
+    stored columns (the staging models' ``within_contract`` test),
     ``observation_window_days()`` the follow-up contract's window (``before``/``after`` days
     around the due date; a figure is final once every participant's window has closed).
     """
     lists = {name: list(codes.codes) for name, codes in sorted(codelists().items())}
     rows = [{"code": i.code, "denominators": list(i.denominators)} for i in indicators()]
+    required = {
+        name: [c.stored_name for c in spec.columns if c.required]
+        for name, spec in sorted(contracts().items())
+    }
+    bounds = {
+        name: {
+            c.stored_name: {
+                key: _number(value)
+                for key, value in (("min", c.min), ("max", c.max))
+                if value is not None
+            }
+            for c in spec.columns
+            if c.min is not None or c.max is not None
+        }
+        for name, spec in sorted(contracts().items())
+    }
     window = dict(contracts()["participant_followup"].observation_window_days)
 
     def literal(value: object) -> str:
@@ -176,6 +194,23 @@ def dbt_contract_macros() -> str:
         "{%- endmacro %}",
         "",
         "",
+        "{#- A contract's required columns (stored names) and its bounds (min and/or max). -#}",
+        "{% macro contract_required(name) -%}",
+        "    {%- set lists = {",
+        *[f"        {literal(name)}: {literal(cols)}," for name, cols in required.items()],
+        "    } -%}",
+        "    {{ return(lists[name]) }}",
+        "{%- endmacro %}",
+        "",
+        "",
+        "{% macro contract_bounds(name) -%}",
+        "    {%- set bounds = {",
+        *[f"        {literal(name)}: {literal(cols)}," for name, cols in bounds.items()],
+        "    } -%}",
+        "    {{ return(bounds[name]) }}",
+        "{%- endmacro %}",
+        "",
+        "",
         "{#- participant_followup's observation window around a follow-up's due date (days). -#}",
         "{% macro observation_window_days() -%}",
         f"    {{{{ return({literal(window)}) }}}}",
@@ -183,6 +218,10 @@ def dbt_contract_macros() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def write_dbt_contract_macros(target: Path) -> Path:
