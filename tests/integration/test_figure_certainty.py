@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 
 from pipelines.report import ReportFiles, build_quarterly_report
@@ -220,7 +221,7 @@ def test_evidence_share_per_programme_and_horizon(open_report: ReportFiles) -> N
     # h6: nobody reported yet -> 0 in work, no share (not 0 %).
     h6 = evidence.loc[6]
     assert (h6["n_employed"], h6["n_employed_with_evidence"]) == (0, 0)
-    assert h6["pct_employed_with_evidence"] is None
+    assert pd.isna(h6["pct_employed_with_evidence"])
 
 
 def test_preliminary_figures_are_marked_in_the_tables_html_and_workbook(
