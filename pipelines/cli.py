@@ -72,7 +72,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     init(settings)
     demo_dir = paths.home / "demo-files"
     manifest = generate(
-        demo_dir, participants=args.participants, seed=args.seed, reference_date=reference
+        demo_dir,
+        participants=args.participants,
+        seed=args.seed,
+        reference_date=reference,
+        pseudonym_key=settings.key(),  # for the register extract (issue 14)
     )
     new = 0
     for item in manifest.files:

@@ -16,7 +16,12 @@ import yaml
 
 from pipelines.settings import SCHEMAS_DIR
 
-CONTRACT_NAMES = ("participant_followup", "programme_register", "programme_status_report")
+CONTRACT_NAMES = (
+    "participant_followup",
+    "programme_register",
+    "programme_status_report",
+    "register_employment",
+)
 
 _SQL_TYPES = {
     "string": "VARCHAR",

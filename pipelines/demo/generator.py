@@ -31,8 +31,9 @@ from typing import Literal
 import numpy as np
 
 from pipelines.contracts import HORIZONS, Column, Contract, codelists, contract, normalise_label
+from pipelines.ingest.privacy import pseudonymise
 
-FileKind = Literal["register", "status_report", "followup"]
+FileKind = Literal["register", "status_report", "followup", "register_employment"]
 
 PROGRAMMES_PER_GRANT_YEAR = {2014: 6, 2015: 7, 2016: 8, 2017: 10, 2018: 12, 2019: 4}
 BULK_FROM_PARTICIPANTS = 50_000
@@ -1133,7 +1134,43 @@ def _followup_values(plan: _Plan, parts: _Participants, rows: _Rows) -> dict[str
         "business_has_revenue": rows.business_has_revenue,
         "withdrawn": rows.withdrawn,
         "comment": rows.comment,
+        **_source_and_evidence(parts.prog[p], p, rows.horizon, rows.status),
     }
+
+
+# Files sent before this day have the shape from before issue 14: no status_source, no evidence.
+SOURCE_EVIDENCE_FROM = np.datetime64("2019-07-01T00:00:00", "s")
+_SOURCE_EVIDENCE_COLUMNS = frozenset({"status_source", "evidence"})
+_DOCUMENTS = ("employment_contract", "payslip", "participant_confirmation", "employer_confirmation")
+
+
+def _source_and_evidence(
+    prog: np.ndarray, part: np.ndarray, horizon: np.ndarray, status: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Who gave each status and what backs it, as code indexes (-1 blank). Deterministic in the
+    row (no random stream, so adding it left every other draw alone): programmes differ in how
+    often they document work (8, 5 or 2 in 10 employed statuses, by programme), and the rest
+    say "none" or leave the cell empty."""
+    k = (
+        part.astype(np.int64) * 31 + horizon.astype(np.int64) * 7 + prog.astype(np.int64) * 11
+    ) % 10
+    in_work = np.isin(
+        status, [_code_index("status", "employed"), _code_index("status", "self_employed")]
+    )
+    documented = in_work & (k < np.array([8, 5, 2])[prog % 3])
+    documents = np.array([_code_index("evidence", c) for c in _DOCUMENTS], dtype=np.int8)
+    evidence = np.where(
+        documented,
+        documents[part % len(_DOCUMENTS)],
+        np.where(in_work & (k % 2 == 1), _code_index("evidence", "none"), -1),
+    ).astype(np.int8)
+    sources = np.array(
+        [_code_index("status_source", c) for c in ("programme", "participant", "employer")],
+        dtype=np.int8,
+    )
+    source_pick = np.where(k < 6, 0, np.where(k < 8, 1, 2))
+    source = np.where(in_work, sources[source_pick], sources[np.minimum(source_pick, 1)])
+    return {"status_source": source.astype(np.int8), "evidence": evidence}
 
 
 # --- register and status reports ----------------------------------------------------------------
@@ -1347,11 +1384,84 @@ def _write_followups(
         path = out_dir / group.name
         values = _followup_values(plan, parts, rows.take(index))
         title = "Oppfølging" if group.render.spec.norwegian else "followup"
-        n = _write_file(path, spec, values, group.columns, group.render, stamp, title)
+        columns = group.columns
+        if group.arrived < SOURCE_EVIDENCE_FROM:
+            columns = tuple(c for c in columns if c not in _SOURCE_EVIDENCE_COLUMNS)
+        n = _write_file(path, spec, values, columns, group.render, stamp, title)
         files.append(
             DemoFile(path, "followup", stamp, group.programme_id, n, group.render.spec.encoding)
         )
     return files
+
+
+# --- a register extract (issue 14) --------------------------------------------------------------
+
+REGISTER_EXTRACT_PROGRAMMES = 3
+"""The extract covers the participants of this many programmes (the first by ID): small."""
+
+
+def register_extract_disagrees(part: int, horizon_position: int) -> bool:
+    """The rows where the demo's register deliberately says the opposite of the participant's
+    true status: a few, chosen by formula so that a test can find them."""
+    return (part * 7 + horizon_position) % 19 == 3
+
+
+def _register_extract_values(
+    plan: _Plan, parts: _Participants, out: _Outcomes, reference: np.datetime64, key: bytes
+) -> dict[str, np.ndarray]:
+    """One row per covered participant per horizon whose due month has begun by ``reference``:
+    employed when the true status is 'employed' (the register knows employees only), except
+    where :func:`register_extract_disagrees`; keys made with the warehouse's own pseudonym and
+    written in groups of four (contract register_employment)."""
+    ids = np.array([prog.programme_id for prog in plan.programmes], dtype=object)
+    covered = sorted(set(ids.tolist()))[:REGISTER_EXTRACT_PROGRAMMES]
+    employed = _code_index("status", "employed")
+    permanent = _code_index("contract_type", "permanent")
+    yes, no = _code_index("yes_no_unknown", "yes"), _code_index("yes_no_unknown", "no")
+    columns: dict[str, list] = {name: [] for name in contract("register_employment").column_names}
+    for p in np.flatnonzero(np.isin(ids[parts.prog], covered)).tolist():
+        programme_id = str(ids[parts.prog[p]])
+        hex_key = pseudonymise(key, programme_id, str(parts.ref[p]))
+        grouped = "-".join(hex_key[i : i + 4] for i in range(0, len(hex_key), 4))
+        for h, months in enumerate(HORIZONS):
+            month = _add_months(parts.end[p : p + 1], months)[0].astype("datetime64[M]")
+            if month > reference.astype("datetime64[M]"):
+                continue
+            in_work = bool(out.status[h, p] == employed) != register_extract_disagrees(p, h)
+            pct = float(out.position_pct[h, p]) if in_work else np.nan
+            columns["programme_id"].append(programme_id)
+            columns["participant_key"].append(grouped)
+            columns["reference_month"].append(str(month))
+            columns["employed"].append(yes if in_work else no)
+            columns["position_pct"].append(pct if in_work and not np.isnan(pct) else np.nan)
+            columns["permanent"].append(
+                (yes if out.contract_type[h, p] == permanent else no) if in_work else -1
+            )
+    return {
+        name: np.array(values, dtype=np.int8 if name in ("employed", "permanent") else object)
+        if name != "position_pct"
+        else np.array(values, dtype=float)
+        for name, values in columns.items()
+    }
+
+
+def _write_register_extract(
+    out_dir: Path,
+    plan: _Plan,
+    parts: _Participants,
+    out: _Outcomes,
+    reference: np.datetime64,
+    key: bytes,
+) -> list[DemoFile]:
+    values = _register_extract_values(plan, parts, out, reference, key)
+    spec = contract("register_employment")
+    stamp = _to_datetime(
+        (reference - np.timedelta64(10, "D")).astype("datetime64[s]") + np.timedelta64(43200, "s")
+    )
+    path = out_dir / "registerutdrag_a-ordningen.csv"
+    render = _Render("csv_en", code_text="code")
+    n = _write_file(path, spec, values, spec.column_names, render, stamp, "register")
+    return [DemoFile(path, "register_employment", stamp, None, n, "utf-8")]
 
 
 def generate(
@@ -1359,12 +1469,15 @@ def generate(
     participants: int | None = None,
     seed: int = 2019,
     reference_date: date = date(2020, 6, 30),
+    pseudonym_key: bytes | None = None,
 ) -> DemoManifest:
     """Write the uploads that would have arrived by ``reference_date`` into ``out_dir``.
 
     ``participants=None`` gives the IMDi-sized default (about 860 participants); a number
     scales the plan to that many participants for benchmarks. Files already in ``out_dir``
-    with the same names are overwritten; nothing else there is touched.
+    with the same names are overwritten; nothing else there is touched. With
+    ``pseudonym_key`` (the warehouse's key) a register extract on employment is written too,
+    keyed as the warehouse keys its participants (docs/register.md).
     """
     if participants is not None and participants < 1:
         raise ValueError("participants must be at least 1")
@@ -1388,6 +1501,8 @@ def generate(
         ),
         *_write_followups(out_dir, plan, parts, rows, groups),
     ]
+    if pseudonym_key is not None:
+        files += _write_register_extract(out_dir, plan, parts, outcomes, reference, pseudonym_key)
     files.sort(key=lambda f: (f.arrived_on, f.path.name))
     return DemoManifest(
         out_dir=out_dir,

@@ -64,6 +64,7 @@ class CertaintyMarts:
 
     figures: pd.DataFrame  # fct_attainment: one row per figure, with its status
     history: pd.DataFrame  # fct_attainment_by_quarter up to the report's quarter end
+    register: pd.DataFrame | None = None  # fct_register_comparison counted; None: no such mart
 
 
 def read_certainty_marts(con: duckdb.DuckDBPyConnection, as_of_date: date) -> CertaintyMarts | None:
@@ -84,7 +85,22 @@ def _read_certainty_marts(con: duckdb.DuckDBPyConnection, as_of_date: date) -> C
             "where as_of_date <= ?",
             [as_of_date],
         ),
+        register=_register_counts(con) if has_table(con, "fct_register_comparison") else None,
     )
+
+
+COMPARISONS = ("agree", "disagree", "only_programme", "only_register")
+
+
+def _register_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fct_register_comparison counted per programme x horizon (participant keys not read)."""
+    counts = ", ".join(
+        f"count(*) filter (where comparison = '{code}') as n_{code}" for code in COMPARISONS
+    )
+    return con.execute(
+        f"select programme_id, horizon_months, {counts} from main.fct_register_comparison "
+        "group by all order by all"
+    ).df()
 
 
 def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -388,6 +404,55 @@ def revisions_table(
     return pd.DataFrame.from_records(records, columns=REVISION_COLUMNS)
 
 
+# --- register agreement ----------------------------------------------------------------------
+
+REGISTER_COLUMNS = [
+    "programme_id",
+    "programme_name",
+    "horizon_months",
+    "n_compared",
+    "n_agree",
+    "n_disagree",
+    "pct_agree",
+    "n_only_programme",
+    "n_only_register",
+]
+
+
+def register_agreement_table(
+    counts: pd.DataFrame, names: dict[str, str], threshold: int
+) -> pd.DataFrame:
+    """Per programme and horizon: statuses compared with the register (both sides known), how
+    many agree and disagree, the agreement rate, and the statuses only one side has. Counts
+    are protected like every published count: compared = agree + disagree."""
+    if counts.empty:
+        return pd.DataFrame(columns=REGISTER_COLUMNS)
+    values: dict[Hashable, int] = {}
+    relations: list[Relation] = []
+    rows = counts.to_dict("records")
+    for i, row in enumerate(rows):
+        for code in COMPARISONS:
+            values[(i, f"n_{code}")] = int(row[f"n_{code}"])
+        values[(i, "n_compared")] = int(row["n_agree"]) + int(row["n_disagree"])
+        relations.append(Relation((i, "n_compared"), ((i, "n_agree"), (i, "n_disagree"))))
+    hidden = _protect(values, relations, threshold, set())
+    records = []
+    for i, row in enumerate(rows):
+        record: dict[str, object] = {
+            "programme_id": row["programme_id"],
+            "programme_name": names.get(row["programme_id"], row["programme_id"]),
+            "horizon_months": int(row["horizon_months"]),
+        }
+        for column in ("n_compared", *(f"n_{code}" for code in COMPARISONS)):
+            record[column] = SUPPRESSED if (i, column) in hidden else values[(i, column)]
+        if (i, "n_agree") in hidden or (i, "n_compared") in hidden:
+            record["pct_agree"] = SUPPRESSED
+        else:
+            record["pct_agree"] = share(values[(i, "n_agree")], values[(i, "n_compared")])
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=REGISTER_COLUMNS)
+
+
 # --- the report's part -----------------------------------------------------------------------
 
 
@@ -399,10 +464,13 @@ def certainty_tables(
     threshold: int,
 ) -> dict[str, pd.DataFrame]:
     """The published tables of this module, by name (sheet titles in excel.SHEET_TITLES)."""
-    return {
+    tables = {
         "revisions": revisions_table(marts.history, as_of_date, att, names, threshold),
         "evidence": evidence_table(marts.figures, att, names, threshold),
     }
+    if marts.register is not None:
+        tables["register_agreement"] = register_agreement_table(marts.register, names, threshold)
+    return tables
 
 
 def mark_preliminary(tables: dict[str, pd.DataFrame], figures: pd.DataFrame) -> None:
@@ -437,6 +505,17 @@ def certainty_notes(figures: pd.DataFrame) -> list[tuple[str, list[str]]]:
                 "Tabellen over revisjoner viser tall som ble publisert som foreløpige i et "
                 "tidligere kvartal og er endelige nå: første publiserte verdi, endelig verdi og "
                 "endringen i prosentpoeng (endelig minus først publisert).",
+            ],
+        ),
+        (
+            "Sammenligning med registerdata",
+            [
+                "Der IMDi har et registerutdrag om arbeid (a-ordningen) for deltakerne, settes "
+                "programmets status ved hvert oppfølgingstidspunkt ved siden av registerets for "
+                "måneden oppfølgingen forfalt. Samsvar: begge sier i jobb, eller begge sier ikke i "
+                "jobb. Andel samsvar er av dem der begge har en opplysning. Selvstendig "
+                "næringsdrivende sammenlignes ikke (registeret gjelder arbeidstakere). Bare "
+                "deltakere som finnes i utdraget er med.",
             ],
         ),
         (

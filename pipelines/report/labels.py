@@ -254,6 +254,18 @@ COLUMNS.update(
         "change_pct_employed": ColumnInfo(
             "Endring i jobb (prosentpoeng)", "number", "Endelig minus først publisert."
         ),
+        "n_compared": ColumnInfo(
+            "Sammenlignet", "count", "Statuser der både programmet og registeret har en opplysning."
+        ),
+        "n_agree": ColumnInfo("Samsvar", "count", "Begge i jobb, eller begge ikke i jobb."),
+        "n_disagree": ColumnInfo("Ikke samsvar", "count", "Programmet og registeret er uenige."),
+        "pct_agree": ColumnInfo("% samsvar", "pct", "Samsvar i % av sammenlignet."),
+        "n_only_programme": ColumnInfo(
+            "Bare programmet", "count", "Programmet har status, registeret ingen opplysning."
+        ),
+        "n_only_register": ColumnInfo(
+            "Bare registeret", "count", "Registeret har opplysning, programmet ingen kjent status."
+        ),
         "first_pct_relevant_work": ColumnInfo("% i relevant jobb, først publisert", "pct"),
         "final_pct_relevant_work": ColumnInfo("% i relevant jobb, endelig", "pct"),
         "change_pct_relevant_work": ColumnInfo(

@@ -12,6 +12,7 @@ RAW_TABLES = (
     "raw_followups",
     "raw_programme_register",
     "raw_status_reports",
+    "raw_register_employment",
     "raw_uploads",
     "raw_rejections",
 )
