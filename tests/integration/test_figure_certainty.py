@@ -18,6 +18,10 @@ to 2020-03-31, one more), e's at h0 2020-01-31 + 92 = 2020-05-02 (Feb 29 + Mar 3
 to 2020-04-30, two more). At h6 a-d are due 2020-06-30, window to 2020-09-30 (Jul 31 + Aug 31
 + Sep 30 = 92); e is due 2020-07-31, window to 2020-10-31 (Aug 31 + Sep 30 + Oct 31 = 92).
 
+Register extract (uploads r1 2020-06-20, r2 2020-06-25; keys as the data provider writes
+them, in groups of four, upper case here): a 2019-12 yes; b 2019-12 no in r1, corrected to yes
+in r2; c 2020-06 yes (nothing for 2019-12); d 2019-12 yes; e not in the extract.
+
 The marts are built for the report's quarter, 2020-K2 (reference date 2020-06-30).
 """
 
@@ -43,7 +47,27 @@ UPLOADS = {
     "reg1": ("2019-01-10 09:00:00", "programme_register"),
     "u1": ("2020-01-15 10:00:00", "participant_followup"),
     "u2": ("2020-05-10 10:00:00", "participant_followup"),
+    "r1": ("2020-06-20 10:00:00", "register_employment"),
+    "r2": ("2020-06-25 10:00:00", "register_employment"),
 }
+
+# Pseudonyms in the warehouse's form (32 lower-case hex digits), in the order a-e.
+KEYS = {key: key * 32 for key in "abcde"}
+
+REGISTER = [
+    # upload, key, reference month, employed
+    ("r1", "a", "2019-12", "yes"),
+    ("r1", "b", "2019-12", "no"),
+    ("r2", "b", "2019-12", "yes"),
+    ("r1", "c", "2020-06", "yes"),
+    ("r1", "d", "2019-12", "yes"),
+]
+
+
+def grouped(key: str) -> str:
+    """A key as the register_employment contract has it: groups of four, here upper case."""
+    return "-".join(key[i : i + 4] for i in range(0, 32, 4)).upper()
+
 
 FOLLOWUPS = [
     # upload, key, end, status, relevance, pct, contract, status_source, evidence
@@ -81,7 +105,7 @@ def _load(con: duckdb.DuckDBPyConnection) -> None:
             " VALUES ('P1', 'K1', 2019, ?, DATE '2019-01-01', ?, 'completed', 0, ?, ?, ?, ?,"
             " 'no', ?, ?, ?, ?, ?)",
             [
-                f"key-{key}",
+                KEYS[key],
                 date.fromisoformat(end),
                 status,
                 relevance,
@@ -89,6 +113,18 @@ def _load(con: duckdb.DuckDBPyConnection) -> None:
                 kind,
                 source,
                 evidence,
+                upload_id,
+                row,
+                datetime.fromisoformat(UPLOADS[upload_id][0]),
+            ],
+        )
+    for row, (upload_id, key, month, employed) in enumerate(REGISTER, start=2):
+        con.execute(
+            "INSERT INTO raw.raw_register_employment VALUES ('P1', ?, ?, ?, 100, 'yes', ?, ?, ?)",
+            [
+                grouped(KEYS[key]),
+                month,
+                employed,
                 upload_id,
                 row,
                 datetime.fromisoformat(UPLOADS[upload_id][0]),
@@ -270,3 +306,49 @@ def test_small_numbers_are_hidden_in_the_new_tables(warehouse: Path, tmp_path: P
         == [DASH] * 3
     )
     assert h0["pct_employed_with_evidence"] == DASH
+
+
+def test_register_comparison_sets_the_programmes_status_beside_the_registers(
+    warehouse: Path,
+) -> None:
+    rows = _rows(
+        warehouse,
+        "SELECT participant_key, horizon_months, reference_month, programme_employed,"
+        " register_employed, comparison FROM main.fct_register_comparison"
+        " ORDER BY horizon_months, participant_key",
+    )
+    got = [
+        (r["participant_key"][0], r["horizon_months"], r["reference_month"], r["comparison"])
+        for r in rows
+    ]
+    assert got == [
+        # h0, month of the due date 2019-12-31:
+        ("a", 0, date(2019, 12, 1), "agree"),  # employed / yes
+        ("b", 0, date(2019, 12, 1), "agree"),  # employed / no, corrected to yes (newest wins)
+        ("c", 0, date(2019, 12, 1), "only_programme"),  # employed / no row for 2019-12
+        ("d", 0, date(2019, 12, 1), "disagree"),  # unemployed / yes
+        # e is not in the extract: not compared. h6 (due 2020-06-30): a, b, d have no known
+        # status and no register row -> nothing to compare; c is overdue, the register says yes.
+        ("c", 6, date(2020, 6, 1), "only_register"),
+    ]
+
+
+def test_register_agreement_per_programme_and_horizon(open_report: ReportFiles) -> None:
+    table = open_report.tables["register_agreement"].set_index("horizon_months")
+    h0 = table.loc[0]
+    # Compared (both sides known): a, b, d = 3; agree a, b = 2 -> 2/3 = 66.7 %; disagree d.
+    assert (h0["n_compared"], h0["n_agree"], h0["n_disagree"]) == (3, 2, 1)
+    assert h0["pct_agree"] == 66.7
+    assert (h0["n_only_programme"], h0["n_only_register"]) == (1, 0)
+    h6 = table.loc[6]
+    assert (h6["n_compared"], h6["n_only_register"]) == (0, 1)
+    assert pd.isna(h6["pct_agree"])
+    html = open_report.html.read_text(encoding="utf-8")
+    assert 'id="registersammenligning"' in html
+
+
+def test_register_agreement_hides_small_counts(warehouse: Path, tmp_path: Path) -> None:
+    table = _report(warehouse, tmp_path, threshold=5).tables["register_agreement"]
+    h0 = table.set_index("horizon_months").loc[0]
+    # 3, 2, 1, 1 are all below 5: hidden, and the rate with them.
+    assert [h0[c] for c in ("n_compared", "n_agree", "n_disagree", "pct_agree")] == [DASH] * 4
