@@ -60,6 +60,8 @@ FOLLOWUP = {
     "via_programme": ["ja", "nei", "1", "kanskje"],
     "business_has_revenue": ["ja", "ukjent", "x"],
     "withdrawn": ["ja", "nei", "ukjent", "tja"],
+    "status_source": ["arbeidsgiver", "deltaker", "register", "naboen"],
+    "evidence": ["lønnsslipp", "arbeidsavtale", "none", "rykte"],
     "comment": ["Søker jobb", f"fnr {NID}", "z" * 501, "+47 22 33 44 55", "@ok"],
 }
 STATUS_REPORT = {
