@@ -35,6 +35,9 @@ from pipelines.ingest.privacy import MASK
 
 ISSUE_COLUMNS = ["source_row", "column_name", "value", "rule", "severity", "message_nb"]
 
+NOT_FROM_PROGRAMMES = ("register_employment",)
+"""Contracts for data IMDi obtains itself: refused when a programme uploads them."""
+
 _GENERIC_MESSAGES = {
     "required": "«{label}» må fylles ut.",
     "integer": "«{value}» i «{label}» er ikke et heltall.",
@@ -673,6 +676,17 @@ def validate_table(
     if rows_total == 0:
         return file_rejection(
             IntakeError("no_rows", "Filen har overskrifter, men ingen datarader."), contract, 0
+        )
+    if claimed_programme_id is not None and contract.name in NOT_FROM_PROGRAMMES:
+        # Evidence that is independent of the programmes only if they cannot send it.
+        return file_rejection(
+            IntakeError(
+                "not_from_programmes",
+                f"Filen ser ut som «{contract.title_nb}», som IMDi henter inn selv. "
+                "Programmene kan ikke laste den opp.",
+            ),
+            contract,
+            rows_total,
         )
     parts: list[pd.DataFrame | None] = []
 

@@ -45,6 +45,14 @@ def test_a_register_file_is_recognised_and_checked_against_its_contract() -> Non
     ]
 
 
+def test_a_programme_cannot_upload_a_register_extract() -> None:
+    rows = [HEADER, ["P1", grouped(pseudonymise(KEY, "P1", "001")), "2020-06", "ja", "80"]]
+    result = validate_table(read_table(csv_bytes(rows)), RECEIVED, claimed_programme_id="P1")
+    assert result.outcome == "rejected" and result.accepted.empty
+    assert result.file_error is not None and result.file_error.code == "not_from_programmes"
+    assert "Registerutdrag om arbeid" in result.file_error.message_nb
+
+
 def test_the_contract_never_asks_for_a_reference_or_an_identity_number() -> None:
     spec = contract("register_employment")
     assert spec.column_names == [
