@@ -72,6 +72,7 @@ def build_quarterly_report(
     notes = notes + add_certainty(
         con,
         tables,
+        marts.attainment_by_quarter,
         as_of_date,
         built.current.attainment,
         programme_names(marts.programmes),

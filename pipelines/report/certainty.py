@@ -22,7 +22,14 @@ import pandas as pd
 from pipelines.quarters import quarter_label
 from pipelines.report.labels import LEVEL_LABELS, is_missing, share
 from pipelines.report.marts import MartError, _columns_of, _read
-from pipelines.report.suppression import SUPPRESSED, Relation, SuppressedTable, protect_cells
+from pipelines.report.suppression import (
+    SUPPRESSED,
+    Relation,
+    SuppressedTable,
+    protect_cells,
+    suppress_tables,
+)
+from pipelines.report.tables import ATTAINMENT_SPEC, attainment_frame
 
 CERTAINTY_TABLES = ("revisions", "evidence", "register_agreement")
 """This module's tables, in the order the report shows them."""
@@ -283,6 +290,7 @@ def evidence_table(
 # --- revisions -------------------------------------------------------------------------------
 
 REVISION_COLUMNS = [
+    "level",
     "programme_id",
     "programme_name",
     "grant_year",
@@ -333,74 +341,118 @@ def newly_final_figures(history: pd.DataFrame, as_of_date: date) -> pd.DataFrame
     return pd.DataFrame.from_records(rows)
 
 
+def _protected_rows(
+    by_quarter: pd.DataFrame, day: date, threshold: int
+) -> dict[tuple, dict[str, object]]:
+    """The attainment hierarchy of the quarter ending ``day`` as its own report protected it
+    (the same rules on the whole hierarchy), by row key: a first-published number is shown
+    here only if it could be shown then."""
+    days = pd.to_datetime(by_quarter["as_of_date"]).dt.date
+    rows = by_quarter[days == day].drop(columns=["as_of_date"])
+    frame = attainment_frame(rows)
+    return _hidden_in(
+        suppress_tables({"attainment": (frame, ATTAINMENT_SPEC)}, threshold)["attainment"]
+    )
+
+
+def _number(record: dict[str, object], column: str) -> object:
+    value = record.get(column, SUPPRESSED)
+    return SUPPRESSED if value is None else value
+
+
+def _change(first: object, final: object) -> object:
+    if not (_shown(first) and _shown(final)) or is_missing(first) or is_missing(final):
+        return SUPPRESSED
+    return round(float(final) - float(first), 1)
+
+
 def revisions_table(
     history: pd.DataFrame,
+    by_quarter: pd.DataFrame,
     as_of_date: date,
     att: SuppressedTable,
     names: dict[str, str],
     threshold: int,
 ) -> pd.DataFrame:
     """First published value, final value and the change (percentage points), per figure that
-    became final this quarter. The final numbers are the quarter's own cohort figures, shown
-    (or hidden) exactly as in the attainment table; the first-published numbers are protected
-    like every count (small ones hidden, and a share or change from a hidden count)."""
+    became final this quarter, and per programme and horizon over those figures.
+
+    The final numbers are this quarter's cohort figures exactly as the attainment table shows
+    them (hidden there, hidden here); the first-published ones are that quarter's cohort
+    figures as that quarter's hierarchy was protected. A programme row adds up the figures'
+    counts only when every one of them is shown (a sum of published numbers discloses
+    nothing new); otherwise it is hidden."""
     moved = newly_final_figures(history, as_of_date)
     if moved.empty:
         return pd.DataFrame(columns=REVISION_COLUMNS)
     published = _hidden_in(att)
-    first_counts = ("first_participants", "first_n_employed", "first_n_relevant_work")
-    values: dict[Hashable, int] = {}
-    relations: list[Relation] = []
-    for i, row in enumerate(moved.to_dict("records")):
-        for column in first_counts:
-            values[(i, column)] = int(row[column])
-        # Nestings: participants >= employed >= relevant work (the rests must not be small).
-        relations.append(
-            Relation((i, "first_participants"), ((i, "first_n_employed"),), complete=False)
+    first_quarters = {
+        day: _protected_rows(by_quarter, day, threshold)
+        for day in sorted(set(moved["first_as_of_date"]))
+    }
+    cohort_rows: list[dict[str, object]] = []
+    for row in moved.to_dict("records"):
+        key = (
+            "cohort",
+            row["programme_id"],
+            int(row["grant_year"]),
+            row["cohort"],
+            int(row["horizon_months"]),
         )
-        relations.append(
-            Relation((i, "first_n_employed"), ((i, "first_n_relevant_work"),), complete=False)
-        )
-    hidden = _protect(values, relations, threshold, set())
-    records = []
-    for i, row in enumerate(moved.to_dict("records")):
-        main = published.get(
-            (
-                "cohort",
-                row["programme_id"],
-                int(row["grant_year"]),
-                row["cohort"],
-                int(row["horizon_months"]),
-            ),
-            {},
-        )
-        first_participants = int(row["first_participants"])
+        first = first_quarters[row["first_as_of_date"]].get(key, {})
+        final = published.get(key, {})
         record: dict[str, object] = {
+            "level": LEVEL_LABELS["cohort"],
             "programme_id": row["programme_id"],
             "programme_name": names.get(row["programme_id"], row["programme_id"]),
             "grant_year": int(row["grant_year"]),
             "cohort": row["cohort"],
             "horizon_months": int(row["horizon_months"]),
             "first_quarter": quarter_label(row["first_as_of_date"]),
-            "first_participants": SUPPRESSED
-            if (i, "first_participants") in hidden
-            else first_participants,
-            "final_participants": main.get("participants", SUPPRESSED),
+            "first_participants": _number(first, "participants"),
+            "final_participants": _number(final, "participants"),
         }
         for indicator in ("employed", "relevant_work"):
-            count = f"first_n_{indicator}"
-            if (i, count) in hidden or (i, "first_participants") in hidden:
-                first_pct: object = SUPPRESSED
-            else:
-                first_pct = share(int(row[count]), first_participants)
-            final_pct = main.get(f"pct_{indicator}_of_all", SUPPRESSED)
+            first_pct = _number(first, f"pct_{indicator}_of_all")
+            final_pct = _number(final, f"pct_{indicator}_of_all")
             record[f"first_pct_{indicator}"] = first_pct
             record[f"final_pct_{indicator}"] = final_pct
-            if _shown(first_pct) and _shown(final_pct) and not is_missing(final_pct):
-                record[f"change_pct_{indicator}"] = round(float(final_pct) - float(first_pct), 1)
-            else:
-                record[f"change_pct_{indicator}"] = SUPPRESSED
-        records.append(record)
+            record[f"change_pct_{indicator}"] = _change(first_pct, final_pct)
+            record[f"_first_n_{indicator}"] = _number(first, f"n_{indicator}")
+            record[f"_final_n_{indicator}"] = _number(final, f"n_{indicator}")
+        cohort_rows.append(record)
+
+    records: list[dict[str, object]] = []
+    frame = pd.DataFrame.from_records(cohort_rows)
+    for (programme_id, horizon), group in frame.groupby(
+        ["programme_id", "horizon_months"], sort=True
+    ):
+        members = group.to_dict("records")
+        records.extend(members)
+        total: dict[str, object] = {
+            "level": LEVEL_LABELS["programme"],
+            "programme_id": programme_id,
+            "programme_name": names.get(programme_id, programme_id),
+            "grant_year": None,
+            "cohort": None,
+            "horizon_months": int(horizon),
+            "first_quarter": min(str(m["first_quarter"]) for m in members),
+        }
+        for side in ("first", "final"):
+            counts = [m[f"{side}_participants"] for m in members]
+            participants = sum(counts) if all(_shown(c) for c in counts) else SUPPRESSED
+            total[f"{side}_participants"] = participants
+            for indicator in ("employed", "relevant_work"):
+                parts = [m[f"_{side}_n_{indicator}"] for m in members]
+                if _shown(participants) and all(_shown(p) for p in parts):
+                    total[f"{side}_pct_{indicator}"] = share(sum(parts), int(participants))
+                else:
+                    total[f"{side}_pct_{indicator}"] = SUPPRESSED
+        for indicator in ("employed", "relevant_work"):
+            total[f"change_pct_{indicator}"] = _change(
+                total[f"first_pct_{indicator}"], total[f"final_pct_{indicator}"]
+            )
+        records.append(total)
     return pd.DataFrame.from_records(records, columns=REVISION_COLUMNS)
 
 
@@ -458,6 +510,7 @@ def register_agreement_table(
 
 def certainty_tables(
     marts: CertaintyMarts,
+    by_quarter: pd.DataFrame,
     as_of_date: date,
     att: SuppressedTable,
     names: dict[str, str],
@@ -465,7 +518,7 @@ def certainty_tables(
 ) -> dict[str, pd.DataFrame]:
     """The published tables of this module, by name (sheet titles in excel.SHEET_TITLES)."""
     tables = {
-        "revisions": revisions_table(marts.history, as_of_date, att, names, threshold),
+        "revisions": revisions_table(marts.history, by_quarter, as_of_date, att, names, threshold),
         "evidence": evidence_table(marts.figures, att, names, threshold),
     }
     if marts.register is not None:
@@ -534,6 +587,7 @@ def certainty_notes(figures: pd.DataFrame) -> list[tuple[str, list[str]]]:
 def add_certainty(
     con: duckdb.DuckDBPyConnection,
     tables: dict[str, pd.DataFrame],
+    by_quarter: pd.DataFrame,
     as_of_date: date,
     att: SuppressedTable,
     names: dict[str, str],
@@ -545,6 +599,6 @@ def add_certainty(
     marts = read_certainty_marts(con, as_of_date)
     if marts is None:
         return []
-    tables.update(certainty_tables(marts, as_of_date, att, names, threshold))
+    tables.update(certainty_tables(marts, by_quarter, as_of_date, att, names, threshold))
     mark_preliminary(tables, marts.figures)
     return certainty_notes(marts.figures)

@@ -230,22 +230,21 @@ def test_revision_table_sets_first_publication_beside_the_final_value(
 ) -> None:
     revisions = open_report.tables["revisions"]
     # Only h0 moved from preliminary (2020-K1) to final (2020-K2); h6 is still preliminary.
-    assert len(revisions) == 1
-    row = revisions.iloc[0].to_dict()
-    assert (row["programme_id"], row["grant_year"], row["cohort"], row["horizon_months"]) == (
-        "P1",
-        2019,
-        "K1",
-        0,
-    )
-    assert row["programme_name"] == "Mentor Test"
-    assert row["first_quarter"] == "2020-K1"
-    # employed 3/4 = 75.0 -> 4/5 = 80.0: +5.0 points; relevant 2/4 = 50.0 -> 3/5 = 60.0: +10.0.
-    assert (row["first_participants"], row["final_participants"]) == (4, 5)
-    assert (row["first_pct_employed"], row["final_pct_employed"]) == (75.0, 80.0)
-    assert row["change_pct_employed"] == 5.0
-    assert (row["first_pct_relevant_work"], row["final_pct_relevant_work"]) == (50.0, 60.0)
-    assert row["change_pct_relevant_work"] == 10.0
+    # One figure, so the programme row adds up that one cohort.
+    assert list(revisions["level"]) == ["Kull", "Program totalt"]
+    assert list(revisions["horizon_months"]) == [0, 0]
+    for _, row in revisions.iterrows():
+        assert (row["programme_id"], row["programme_name"]) == ("P1", "Mentor Test")
+        assert row["first_quarter"] == "2020-K1"
+        # employed 3/4 = 75.0 -> 4/5 = 80.0: +5.0 points; relevant 2/4 = 50.0 -> 3/5 = 60.0:
+        # +10.0 points.
+        assert (row["first_participants"], row["final_participants"]) == (4, 5)
+        assert (row["first_pct_employed"], row["final_pct_employed"]) == (75.0, 80.0)
+        assert row["change_pct_employed"] == 5.0
+        assert (row["first_pct_relevant_work"], row["final_pct_relevant_work"]) == (50.0, 60.0)
+        assert row["change_pct_relevant_work"] == 10.0
+    cohort = revisions.iloc[0]
+    assert (cohort["grant_year"], cohort["cohort"]) == (2019, "K1")
 
 
 def test_evidence_share_per_programme_and_horizon(open_report: ReportFiles) -> None:
@@ -291,14 +290,18 @@ def test_preliminary_figures_are_marked_in_the_tables_html_and_workbook(
 def test_small_numbers_are_hidden_in_the_new_tables(warehouse: Path, tmp_path: Path) -> None:
     files = _report(warehouse, tmp_path, threshold=5)
     revision = files.tables["revisions"].iloc[0]
-    # First publication: 4 participants, 3 employed, 2 relevant: all below 5 -> hidden, and so
-    # the shares and changes computed from them.
+    # First publication (2020-K1 as protected then): 4 participants, 3 employed, 2 relevant:
+    # all below 5 -> hidden, and so the shares and changes computed from them.
     assert revision["first_participants"] == DASH
     assert revision["first_pct_employed"] == DASH and revision["change_pct_employed"] == DASH
     # Final: 5 participants are shown (not small), 4 employed is hidden in the attainment table,
     # so its share is hidden here as it is there.
     assert revision["final_participants"] == 5
     assert revision["final_pct_employed"] == DASH
+    # The programme row: a sum over hidden numbers is hidden too.
+    total = files.tables["revisions"].iloc[1]
+    assert total["first_participants"] == DASH and total["first_pct_employed"] == DASH
+    assert total["final_participants"] == 5 and total["final_pct_employed"] == DASH
     h0 = files.tables["evidence"].set_index("horizon_months").loc[0]
     # 4 in work (hidden there), 2 and 2: all hidden, and the share.
     assert (
