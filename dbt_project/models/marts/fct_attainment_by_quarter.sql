@@ -2,12 +2,15 @@
 -- versions that had arrived by the end of that day, due-ness judged on that day. Versions
 -- arriving later never change a past quarter, so the model is incremental: only snapshots
 -- whose inputs changed (a new quarter, a back-dated file, other SQL) are computed again
--- (macros/quarter_snapshots.sql).
+-- (macros/quarter_snapshots.sql). New columns are added to an existing table
+-- (append_new_columns): new columns mean new SQL, so the pre-hook has deleted every snapshot
+-- by its fingerprint and none keeps a null in them. A removed column still needs a full
+-- refresh (dbt allows only 'fail' or 'append_new_columns' with an enforced contract).
 {{
     config(
         materialized="incremental",
         incremental_strategy="append",
-        on_schema_change="fail",
+        on_schema_change="append_new_columns",
         pre_hook="{{ delete_changed_quarter_snapshots() }}",
     )
 }}
