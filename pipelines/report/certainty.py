@@ -1,5 +1,6 @@
 """How sure each published figure is (issue 14): preliminary or final, how figures moved from
-their first publication to their final value, and how much of "in work" is backed by evidence.
+their first publication to their final value, how much of "in work" is backed by evidence, and
+how often the programmes' statuses agree with a register extract (fct_register_comparison).
 
 A figure (programme x grant year x cohort x horizon) is *final* once the observation window of
 every participant in it has closed (``fct_attainment.figure_status``/``final_from``, see the
