@@ -42,11 +42,11 @@
     with_shares as (
         select
             counted.*,
-            round(100.0 * counted.known_status / counted.participants, 1) as coverage_pct,
+            {{ share_pct('counted.known_status', 'counted.participants') }} as coverage_pct,
             {%- for name in indicator_names() %}
-            round(100.0 * counted.n_{{ name }} / counted.participants, 1)
+            {{ share_pct('counted.n_' ~ name, 'counted.participants') }}
                 as pct_{{ name }}_of_all,
-            round(100.0 * counted.n_{{ name }} / nullif(counted.known_status, 0), 1)
+            {{ share_pct('counted.n_' ~ name, 'nullif(counted.known_status, 0)') }}
                 as pct_{{ name }}_of_known,
             {%- endfor %}
             cast(case counted.horizon_months
