@@ -4,10 +4,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 export IMDI_HOME ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(IMDI_HOME)/dagster
 
-.PHONY: demo test lint env manifest dev portal bench clean
+.PHONY: demo test test-spark lint env manifest dev portal bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,16 @@ lint: env
 
 test: manifest lint
 	$(BIN)/pytest -q
+
+# The `spark` extra (dbt-spark, pyspark), kept out of `make test`'s environment.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+# The dbt project on Apache Spark (local[2], needs Java 17): demo -> DuckDB, raw tables ->
+# Parquet, `dbt build` on both engines, every mart compared (tests/spark, docs/SCALING.md).
+test-spark: manifest $(SPARK_STAMP)
+	$(BIN)/pytest -q -s -m spark tests/spark
 
 # The Dagster UI with the asset graph, sensor and quarterly schedule.
 dev: manifest

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).parent
-KINDS = ("unit", "integration", "browser")
+KINDS = ("unit", "integration", "browser", "spark")
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -17,7 +17,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each test is marked with the kind its folder says: ``pytest -m unit`` runs the fast
-    ones, ``-m integration`` those that run the real pipeline, ``-m browser`` headless Chromium."""
+    ones, ``-m integration`` those that run the real pipeline, ``-m browser`` headless Chromium,
+    ``-m spark`` the dbt project on Apache Spark (left out unless asked for: `make test-spark`)."""
     for item in items:
         kind = Path(item.fspath).relative_to(TESTS).parts[0]
         marked = {mark.name for mark in item.iter_markers()} & set(KINDS)
