@@ -6,7 +6,7 @@ imdi upload FILE --programme ID   land a file and print its receipt
 imdi run                     bring the warehouse up to date (the sensor's job, in-process)
 imdi report [--quarter 2020-K2]   render a quarter's report
 imdi sql "select ..."        query the published copy (read-only)
-imdi docs                    regenerate docs/contracts.md and docs/data_dictionary.md
+imdi docs                    regenerate docs/contracts.md, docs/data_dictionary.md and the dbt lists
 imdi portal | token ...      the upload portal and programme upload tokens
 imdi bench                   benchmarks (benchmarks/, outside the product package)
 
@@ -184,12 +184,17 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_docs(_: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.docs import write_contract_docs, write_data_dictionary
+    from pipelines.docs import (
+        DBT_CONTRACT_MACROS,
+        write_contract_docs,
+        write_data_dictionary,
+        write_dbt_contract_macros,
+    )
 
+    print(f"Skrev {write_dbt_contract_macros(REPO_ROOT / DBT_CONTRACT_MACROS)}")
     print(f"Skrev {write_contract_docs(REPO_ROOT / 'docs' / 'contracts.md')}")
+    prepare(settings)  # the manifest, parsed again with the macros just written
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
-        prepare(settings)
     print(f"Skrev {write_data_dictionary(manifest, REPO_ROOT / 'docs' / 'data_dictionary.md')}")
     return 0
 
