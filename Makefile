@@ -41,7 +41,7 @@ $(SPARK_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	touch $(SPARK_STAMP)
 
-# The dbt project on Apache Spark (local[2], needs Java 17): demo -> DuckDB, raw tables ->
+# The dbt project on Apache Spark (local[2], needs Java 17): demo data -> DuckDB, raw tables ->
 # Parquet, `dbt build` on both engines, every mart compared (tests/spark, docs/SCALING.md).
 test-spark: manifest $(SPARK_STAMP)
 	$(BIN)/pytest -q -s -m spark tests/spark

@@ -5,8 +5,9 @@
     were.
 -#}
 
-{#- on-run-start: the raw tables (schema raw, as in _sources.yml) over the Parquet files in
-    var('raw_parquet_dir'), one folder or file per table. Nothing on DuckDB. -#}
+{#- on-run-start: the tables of source `raw` (_sources.yml) over the Parquet files
+    var('raw_parquet_dir')/<table>.parquet (pipelines/warehouse/parquet.py). Nothing on DuckDB,
+    where the Python ingest writes them. -#}
 {% macro register_raw_tables() -%}
     {{ return(adapter.dispatch("register_raw_tables", "imdi_outcomes")()) }}
 {%- endmacro %}
@@ -16,15 +17,18 @@
 
 {% macro spark__register_raw_tables() -%}
     {%- set directory = var("raw_parquet_dir", "") | string -%}
-    {%- if directory == "" -%}
-        {{ exceptions.raise_compiler_error("On Spark, give the raw tables' Parquet folder as the var raw_parquet_dir") }}
-    {%- endif -%}
-    {%- set tables = ["raw_followups", "raw_programme_register", "raw_status_reports", "raw_uploads", "raw_rejections"] -%}
     {%- if execute -%}
-        {%- do run_query("create database if not exists raw") -%}
-        {%- for table in tables -%}
-            {%- do run_query("drop table if exists raw." ~ table) -%}
-            {%- do run_query("create table raw." ~ table ~ " using parquet location '" ~ directory ~ "/" ~ table ~ ".parquet'") -%}
+        {%- if directory == "" -%}
+            {{ exceptions.raise_compiler_error("On Spark, give the raw tables' Parquet folder as the var raw_parquet_dir") }}
+        {%- endif -%}
+        {%- for source in graph.sources.values() if source.source_name == "raw" -%}
+            {%- set table = source.schema ~ "." ~ source.identifier -%}
+            {%- do run_query("create database if not exists " ~ source.schema) -%}
+            {%- do run_query("drop table if exists " ~ table) -%}
+            {%- do run_query(
+                "create table " ~ table ~ " using parquet location '"
+                ~ directory ~ "/" ~ source.identifier ~ ".parquet'"
+            ) -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

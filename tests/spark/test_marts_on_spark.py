@@ -1,7 +1,8 @@
-"""The same dbt project on Apache Spark (docs/SCALING.md): the demo is loaded into DuckDB as
-`make demo` does, its raw tables are exported to Parquet, and `dbt build` runs once on each
-engine (DuckDB target `dev`, Spark target `spark`: dbt-spark's session method, pyspark in local
-mode on 2 cores). Every mart must then hold the same rows on both engines.
+"""The same dbt project on Apache Spark (docs/SCALING.md): the demo's files are generated,
+landed and ingested into DuckDB's raw tables as `make demo` does, the raw tables are exported to
+Parquet, and `dbt build` runs once on each engine (DuckDB target `dev`, Spark target `spark`:
+dbt-spark's session method, pyspark in local mode on 2 cores). Every mart must then hold the
+same rows on both engines.
 
 Needs the `spark` extra and Java 17: `make test-spark` (not part of `make test`).
 """
@@ -12,8 +13,6 @@ import datetime as dt
 import math
 import re
 import shutil
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +20,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.demo import generate
+from pipelines.ingest.landing import land_path
+from pipelines.ingest.raw_load import ingest_pending
 from pipelines.settings import DBT_PROJECT_DIR, Settings
 from pipelines.warehouse.dbt import dbt_vars, run_dbt
 from pipelines.warehouse.parquet import export_raw_tables
+from pipelines.warehouse.raw import connect
 
 REFERENCE_DATE = dt.date(2020, 6, 30)  # the demo's "today" (imdi demo --reference-date)
 SPARK_SCHEMA = "imdi"  # profiles.yml, target spark
@@ -69,17 +72,21 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         reference_date=REFERENCE_DATE,
     )
     started = time.perf_counter()
-    demo = subprocess.run(
-        [str(Path(sys.executable).parent / "imdi"), "demo"],
-        env=settings.child_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
+    settings.paths.ensure()
+    demo = generate(
+        root / "demo-files", participants=None, seed=2019, reference_date=REFERENCE_DATE
     )
+    for item in demo.files:  # as `imdi demo` lands them: arrival times are the files' own
+        land_path(settings.paths, item.path, channel="demo", received_at=item.arrived_on)
+    con = connect(settings.paths.warehouse)
+    try:
+        summaries = ingest_pending(con, settings.paths, settings.key())
+    finally:
+        con.close()
+    assert len(summaries) == len(demo.files)
     demo_seconds = time.perf_counter() - started
-    assert demo.returncode == 0, f"imdi demo failed:\n{demo.stdout[-5000:]}\n{demo.stderr[-5000:]}"
 
-    # DuckDB: the same build as on Spark, on a copy of the demo's working file.
+    # DuckDB: the same build as on Spark, on a copy of the raw tables' file.
     duckdb_file = root / "duckdb" / "work.duckdb"
     duckdb_file.parent.mkdir()
     shutil.copy2(settings.paths.warehouse, duckdb_file)
@@ -95,7 +102,7 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     }
     spark_seconds = _build(settings, "spark", spark_vars, root / "spark")
     print(
-        f"\nimdi demo {demo_seconds:.1f} s; dbt build: DuckDB {duckdb_seconds:.1f} s,"
+        f"\ndemo data landed and ingested in {demo_seconds:.1f} s; dbt build: DuckDB {duckdb_seconds:.1f} s,"
         f" Spark {spark_seconds:.1f} s"
     )
     return {
