@@ -60,7 +60,7 @@ def prepare(settings: Settings) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.defs.run import instance_for, run_report, run_update
+    from pipelines.defs.run import instance_for, run_report
     from pipelines.demo import generate
     from pipelines.ingest.landing import land_path
     from pipelines.quarters import latest_complete_quarter, quarter_end, quarter_label
@@ -86,8 +86,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         f"Demodata: {len(manifest.files)} filer generert, {new} nye i mottaket ({paths.landing})."
     )
     instance = instance_for(settings)
-    if not run_update(settings, instance):
-        print("Oppdatering av varehuset feilet; se loggen over.", file=sys.stderr)
+    if not update(settings, instance):
         return 1
     key = latest_complete_quarter(reference + timedelta(days=1))
     if not run_report(settings, key, instance):
@@ -145,16 +144,29 @@ def cmd_upload(args: argparse.Namespace, settings: Settings) -> int:
     print(format_receipt(landed, result, is_new=received.landing.is_new, files=files))
     loaded = outcome_of(landed, result) in ("accepted", "partly_accepted")
     if args.now and loaded:
-        from pipelines.defs.run import run_update
-
-        return 0 if run_update(settings) else 1
+        return 0 if update(settings) else 1
     return 0 if loaded else 3
 
 
-def cmd_run(_: argparse.Namespace, settings: Settings) -> int:
+def update(settings: Settings, instance=None) -> bool:
+    """The update job in this process; when it is not published, one Norwegian line per
+    failed blocking check on stderr and the full log (stack traces) in IMDI_HOME/logs."""
+    import time as clock
+
+    from pipelines.checks.gate import explain_failed_update
     from pipelines.defs.run import run_update
 
-    return 0 if run_update(settings) else 1
+    log = settings.paths.logs / f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    started = clock.time()
+    outcome = run_update(settings, instance, log=log)
+    if not outcome:
+        for line in explain_failed_update(settings.paths, outcome.failed_steps, started, log):
+            print(line, file=sys.stderr)
+    return outcome.success
+
+
+def cmd_run(_: argparse.Namespace, settings: Settings) -> int:
+    return 0 if update(settings) else 1
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:

@@ -140,10 +140,28 @@ def dbt_contract_macros() -> str:
     ``codelist(name, also=[...])`` gives a code list's codes (for ``accepted_values``; ``also``
     adds the warehouse's own codes such as ``not_due``), ``horizons()`` the
     follow-up horizons, ``indicators()`` each indicator's code and the denominators its shares
-    are published with (the attainment macro generates exactly those columns).
+    are published with (the attainment macro generates exactly those columns),
+    ``contract_required(name)`` and ``contract_bounds(name)`` what a contract requires of its
+    stored columns (the staging models' ``within_contract`` test).
     """
     lists = {name: list(codes.codes) for name, codes in sorted(codelists().items())}
     rows = [{"code": i.code, "denominators": list(i.denominators)} for i in indicators()]
+    required = {
+        name: [c.stored_name for c in spec.columns if c.required]
+        for name, spec in sorted(contracts().items())
+    }
+    bounds = {
+        name: {
+            c.stored_name: {
+                key: _number(value)
+                for key, value in (("min", c.min), ("max", c.max))
+                if value is not None
+            }
+            for c in spec.columns
+            if c.min is not None or c.max is not None
+        }
+        for name, spec in sorted(contracts().items())
+    }
 
     def literal(value: object) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -171,8 +189,29 @@ def dbt_contract_macros() -> str:
         "    ]) }}",
         "{%- endmacro %}",
         "",
+        "",
+        "{#- A contract's required columns (stored names) and its bounds (min and/or max). -#}",
+        "{% macro contract_required(name) -%}",
+        "    {%- set lists = {",
+        *[f"        {literal(name)}: {literal(cols)}," for name, cols in required.items()],
+        "    } -%}",
+        "    {{ return(lists[name]) }}",
+        "{%- endmacro %}",
+        "",
+        "",
+        "{% macro contract_bounds(name) -%}",
+        "    {%- set bounds = {",
+        *[f"        {literal(name)}: {literal(cols)}," for name, cols in bounds.items()],
+        "    } -%}",
+        "    {{ return(bounds[name]) }}",
+        "{%- endmacro %}",
+        "",
     ]
     return "\n".join(lines)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def write_dbt_contract_macros(target: Path) -> Path:

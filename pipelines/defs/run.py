@@ -3,14 +3,16 @@ the daemon. The same jobs, assets and checks as the scheduled runs."""
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.settings import Settings
 
-# The console logger only says what went wrong; the run's own records have the rest.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The console stays quiet (a failure is summarised by the caller, in Norwegian); the run's own
+# records, and the log file the caller names, have everything including stack traces.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def instance_for(settings: Settings) -> dg.DagsterInstance:
@@ -29,13 +31,37 @@ def _run_config(settings: Settings) -> dict:
     return {**QUIET, "resources": {"settings": {"config": config}}}
 
 
-def _report_failures(result: dg.ExecuteInProcessResult) -> None:
+def _write_log(result: dg.ExecuteInProcessResult, log: Path | None) -> list[str]:
+    """Every event of the run to ``log`` (failures with their stack traces); the keys of the
+    steps that failed."""
+    failed = []
+    lines = []
     for event in result.all_events:
-        if event.is_failure:
-            print(f"Feil i {event.step_key}: {event.message}", file=sys.stderr)
+        lines.append(f"{event.event_type_value} {event.step_key or ''} {event.message or ''}")
+        if event.is_step_failure:
+            failed.append(event.step_key)
+            error = event.step_failure_data.error
+            if error is not None:
+                lines.append(error.to_string())
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+    return failed
 
 
-def run_update(settings: Settings, instance: dg.DagsterInstance | None = None) -> bool:
+@dataclass(frozen=True)
+class RunOutcome:
+    success: bool
+    failed_steps: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return self.success
+
+
+def run_update(
+    settings: Settings, instance: dg.DagsterInstance | None = None, log: Path | None = None
+) -> RunOutcome:
     """The sensor's job, in this process: ingest, dbt build, checks, publish."""
     from pipelines.defs.definitions import defs
 
@@ -45,13 +71,15 @@ def run_update(settings: Settings, instance: dg.DagsterInstance | None = None) -
         run_config=_run_config(settings),
         raise_on_error=False,
     )
-    _report_failures(result)
-    return result.success
+    return RunOutcome(result.success, tuple(_write_log(result, log)))
 
 
 def run_report(
-    settings: Settings, partition_key: str, instance: dg.DagsterInstance | None = None
-) -> bool:
+    settings: Settings,
+    partition_key: str,
+    instance: dg.DagsterInstance | None = None,
+    log: Path | None = None,
+) -> RunOutcome:
     """One quarter's report (partition key: the quarter's first day), as of its end."""
     from pipelines.defs.definitions import defs
 
@@ -62,5 +90,4 @@ def run_report(
         run_config=_run_config(settings),
         raise_on_error=False,
     )
-    _report_failures(result)
-    return result.success
+    return RunOutcome(result.success, tuple(_write_log(result, log)))

@@ -36,3 +36,24 @@
         {"code": "unknown", "denominators": ["all"]},
     ]) }}
 {%- endmacro %}
+
+
+{#- A contract's required columns (stored names) and its bounds (min and/or max). -#}
+{% macro contract_required(name) -%}
+    {%- set lists = {
+        "participant_followup": ["programme_id", "cohort", "participant_key", "programme_start", "programme_end", "exit_reason", "horizon_months", "status"],
+        "programme_register": ["programme_id", "name", "organisation", "grant_year"],
+        "programme_status_report": ["programme_id", "grant_year", "period_start", "period_end"],
+    } -%}
+    {{ return(lists[name]) }}
+{%- endmacro %}
+
+
+{% macro contract_bounds(name) -%}
+    {%- set bounds = {
+        "participant_followup": {"grant_year": {"min": 2000, "max": 2100}, "birth_year": {"min": 1930, "max": 2015}, "position_pct": {"min": 1, "max": 100}},
+        "programme_register": {"grant_year": {"min": 2000, "max": 2100}, "grant_nok": {"min": 0, "max": 1000000000}, "planned_participants": {"min": 0, "max": 100000}, "duration_months": {"min": 1, "max": 60}, "target_employed_pct_0": {"min": 0, "max": 100}, "target_employed_pct_6": {"min": 0, "max": 100}, "target_employed_pct_12": {"min": 0, "max": 100}, "target_relevant_pct_12": {"min": 0, "max": 100}},
+        "programme_status_report": {"grant_year": {"min": 2000, "max": 2100}, "pairs_planned": {"min": 0, "max": 100000}, "pairs_recruited": {"min": 0, "max": 100000}, "participants_completed": {"min": 0, "max": 100000}, "reported_employed": {"min": 0, "max": 100000}, "reported_relevant": {"min": 0, "max": 100000}},
+    } -%}
+    {{ return(bounds[name]) }}
+{%- endmacro %}
