@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export IMDI_HOME ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(IMDI_HOME)/dagster
 
-.PHONY: demo test lint env manifest dev portal bench clean
+.PHONY: demo test test-deep lint env manifest dev portal bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ lint: env
 
 test: manifest lint
 	$(BIN)/pytest -q
+
+# The scenario property test with 200 generated scenarios (Hypothesis profile "deep", random
+# seed; `make test` runs 17 derandomized ones besides the named cases). See docs/testing.md.
+test-deep: manifest
+	$(BIN)/pytest -q --hypothesis-profile=deep --hypothesis-show-statistics \
+		tests/integration/test_scenarios_property.py
 
 # The Dagster UI with the asset graph, sensor and quarterly schedule.
 dev: manifest
