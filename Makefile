@@ -36,7 +36,7 @@ test: manifest lint
 	$(BIN)/pytest -q
 
 # The scenario property test with 200 generated scenarios (Hypothesis profile "deep", random
-# seed; `make test` runs 17 derandomized ones besides the named cases). See docs/testing.md.
+# seed; `make test` runs 16 derandomized ones besides the 9 named cases). See docs/testing.md.
 test-deep: manifest
 	$(BIN)/pytest -q --hypothesis-profile=deep --hypothesis-show-statistics \
 		tests/integration/test_scenarios_property.py

@@ -211,6 +211,7 @@ def _named(builder):
 
 @hypothesis_settings(hypothesis_settings.get_profile(PROFILE))
 @given(scenario=scenarios())
+@_named(named.issue_story)
 @_named(named.nobody_answered)
 @_named(named.all_unknown)
 @_named(named.only_6_months)
@@ -225,35 +226,8 @@ def test_every_valid_scenario_publishes_what_it_says(bench: Bench, scenario: Sce
     check_report(bench, settings, scenario)
 
 
-def issue_story() -> Scenario:
-    """Issue 11: four programmes in the register (grant year 2018) send follow-ups for 10
-    participants each (programme 01.02.2018-30.11.2018: due 30.11.2018, 30.05.2019,
-    30.11.2019). LAVSVAR: at 6 months only 2 of 10 answered (1 employed, 1 unemployed), the
-    other 8 are sent as unknown; nothing at 12 months. The others answer everything."""
-    start, end = date(2018, 2, 1), date(2018, 11, 30)
-    seen = datetime(2020, 1, 20, 12, 0)
-    programmes = []
-    for n, pid in enumerate(("MENTOR-A", "MENTOR-B", "TRAINEE-C", "LAVSVAR")):
-        group = named.people(f"{pid[0]}{n}-", 10, start=start, end=end)
-        if pid == "LAVSVAR":
-            statuses = {0: ["employed"] * 4 + ["unemployed"] * 6}
-            statuses[6] = ["employed", "unemployed"] + ["unknown"] * 8
-        else:
-            statuses = {h: ["employed"] * 5 + ["education"] * 5 for h in HORIZONS}
-        rows = [
-            named.row(person, horizon, codes[i])
-            for horizon, codes in statuses.items()
-            for i, person in enumerate(group)
-        ]
-        dialect = "csv_nb" if pid == "LAVSVAR" else "xlsx"
-        uploads = (named.upload(pid, f"oppfolging-{pid}", seen, dialect, rows, n),)
-        programmes.append(named.Programme(pid, group, uploads))
-    register = [named.registered(p.programme_id, 2018) for p in programmes]
-    return named.scenario("issue_story", programmes, register)
-
-
 def test_issue_story_low_response_publishes_hand_computed_figures(bench: Bench) -> None:
-    scenario = issue_story()
+    scenario = named.issue_story()
     assert scenario.reference_date == date(2020, 12, 31)
     _, tables = publish(bench, scenario)
     (six,) = [

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from pipelines.contracts import HORIZONS
 from tests.scenarios.model import (
     Followup,
     Participant,
@@ -183,7 +184,35 @@ def correction_at_quarter_end() -> Scenario:
     )
 
 
+def issue_story() -> Scenario:
+    """Issue 11: four programmes in the register (grant year 2018) send follow-ups for 10
+    participants each (programme 01.02.2018-30.11.2018: due 30.11.2018, 30.05.2019,
+    30.11.2019). LAVSVAR: at 6 months only 2 of 10 answered (1 employed, 1 unemployed), the
+    other 8 are sent as unknown; nothing at 12 months. The others answer everything."""
+    start, end = date(2018, 2, 1), date(2018, 11, 30)
+    seen = datetime(2020, 1, 20, 12, 0)
+    programmes = []
+    for n, pid in enumerate(("MENTOR-A", "MENTOR-B", "TRAINEE-C", "LAVSVAR")):
+        group = people(f"{pid[0]}{n}-", 10, start=start, end=end)
+        if pid == "LAVSVAR":
+            statuses = {0: ["employed"] * 4 + ["unemployed"] * 6}
+            statuses[6] = ["employed", "unemployed"] + ["unknown"] * 8
+        else:
+            statuses = {h: ["employed"] * 5 + ["education"] * 5 for h in HORIZONS}
+        rows = [
+            row(person, horizon, codes[i])
+            for horizon, codes in statuses.items()
+            for i, person in enumerate(group)
+        ]
+        dialect = "csv_nb" if pid == "LAVSVAR" else "xlsx"
+        uploads = (upload(pid, f"oppfolging-{pid}", seen, dialect, rows, n),)
+        programmes.append(Programme(pid, group, uploads))
+    register = [registered(p.programme_id, 2018) for p in programmes]
+    return scenario("issue_story", programmes, register)
+
+
 NAMED = (
+    issue_story,
     nobody_answered,
     all_unknown,
     only_6_months,
