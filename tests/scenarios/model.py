@@ -12,10 +12,12 @@ employed or self-employed; "unknown" is every participant in follow-up who is no
 from __future__ import annotations
 
 import calendar
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 EMPLOYED = ("employed", "self_employed")
 
@@ -121,6 +123,13 @@ class Group:
     n_unemployed: int = 0
     n_unknown: int = 0
     statuses: Counter = field(default_factory=Counter)  # status as fct_followup_status shows it
+
+
+def share(count: int, total: int) -> float | None:
+    """100 * count / total rounded to one decimal, halves away from zero; None without a total."""
+    if total == 0:
+        return None
+    return math.floor(Fraction(1000 * count, total) + Fraction(1, 2)) / 10
 
 
 def grant_year_of(scenario: Scenario, programme_id: str, participant: Participant) -> int:
