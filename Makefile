@@ -8,7 +8,7 @@ SPARK_STAMP := $(VENV)/.installed-spark
 export IMDI_HOME ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(IMDI_HOME)/dagster
 
-.PHONY: demo test test-spark lint env manifest dev portal bench clean
+.PHONY: demo test test-deep test-spark lint env manifest dev portal bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ $(SPARK_STAMP): $(STAMP)
 # Parquet, `dbt build` on both engines, every mart compared (tests/spark, docs/SCALING.md).
 test-spark: manifest $(SPARK_STAMP)
 	$(BIN)/pytest -q -s -m spark tests/spark
+
+# The scenario property test with 200 generated scenarios (Hypothesis profile "deep", random
+# seed; `make test` runs 16 derandomized ones besides the 9 named cases). See docs/testing.md.
+test-deep: manifest
+	$(BIN)/pytest -q --hypothesis-profile=deep --hypothesis-show-statistics \
+		tests/integration/test_scenarios_property.py
 
 # The Dagster UI with the asset graph, sensor and quarterly schedule.
 dev: manifest
