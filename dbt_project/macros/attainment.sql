@@ -32,7 +32,7 @@
             grant_year,
             cohort,
             horizon_months,
-            cast(max(window_closes_on) + to_days(1) as date) as final_from
+            {{ plus_days("max(window_closes_on)", 1) }} as final_from
         from {{ followup_status }}
         group by snapshot_date, programme_id, grant_year, cohort, horizon_months
     ),
@@ -70,14 +70,14 @@
     with_shares as (
         select
             counted.*,
-            round(100.0 * counted.known_status / counted.participants, 1) as coverage_pct,
+            {{ share_pct('counted.known_status', 'counted.participants') }} as coverage_pct,
             {%- for indicator in indicators() %}
             {%- if "all" in indicator.denominators %}
-            round(100.0 * counted.n_{{ indicator.code }} / counted.participants, 1)
+            {{ share_pct('counted.n_' ~ indicator.code, 'counted.participants') }}
                 as pct_{{ indicator.code }}_of_all,
             {%- endif %}
             {%- if "known" in indicator.denominators %}
-            round(100.0 * counted.n_{{ indicator.code }} / nullif(counted.known_status, 0), 1)
+            {{ share_pct('counted.n_' ~ indicator.code, 'nullif(counted.known_status, 0)') }}
                 as pct_{{ indicator.code }}_of_known,
             {%- endif %}
             {%- endfor %}

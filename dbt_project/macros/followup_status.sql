@@ -35,24 +35,25 @@
         reported_at as valid_from,
         lead(reported_at) over participant_versions as valid_to,
         {%- for horizon in [0, 6, 12] %}
-        last_value(
-            case when horizon_months = {{ horizon }} then struct_pack(
-                status := status,
-                job_relevance := job_relevance,
-                position_pct := position_pct,
-                contract_type := contract_type,
-                via_programme := via_programme,
-                business_has_revenue := business_has_revenue,
-                observed_on := observed_on,
-                status_source := status_source,
-                evidence := evidence,
-                reported_at := reported_at,
-                upload_id := upload_id,
-                version_number := version_number
-            ) end
-            ignore nulls
-        ) over (
-            participant_versions rows between unbounded preceding and current row
+        {{ last_value_ignore_nulls(
+            "case when horizon_months = " ~ horizon ~ " then " ~ struct_of([
+                "status",
+                "job_relevance",
+                "position_pct",
+                "contract_type",
+                "via_programme",
+                "business_has_revenue",
+                "observed_on",
+                "status_source",
+                "evidence",
+                "reported_at",
+                "upload_id",
+                "version_number",
+            ]) ~ " end"
+        ) }} over (
+            partition by programme_id, participant_key
+            order by {{ oldest_first() }}
+            rows between unbounded preceding and current row
         ) as horizon_{{ horizon }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref("int_followup_versions") }}
@@ -172,7 +173,11 @@
     ),
 
     horizons as (
-        select unnest([0, 6, 12]) as horizon_months
+        select 0 as horizon_months
+        union all
+        select 6 as horizon_months
+        union all
+        select 12 as horizon_months
     ),
 
     expected as (
@@ -184,9 +189,7 @@
                 when 6 then participants.horizon_6
                 when 12 then participants.horizon_12
             end as horizon_report,
-            cast(
-                participants.programme_end + to_months(horizons.horizon_months) as date
-            ) as due_date
+            {{ plus_months("participants.programme_end", "horizons.horizon_months") }} as due_date
         from participants
         cross join horizons
     ),
@@ -219,9 +222,8 @@
             expected.horizon_report.observed_on as observed_on,
             expected.horizon_report.status_source as status_source,
             expected.horizon_report.evidence as evidence,
-            cast(
-                expected.due_date + to_days({{ observation_window_days()["after"] }}) as date
-            ) as window_closes_on,
+            {{ plus_days("expected.due_date", observation_window_days()["after"]) }}
+                as window_closes_on,
             expected.horizon_report.reported_at as reported_at,
             expected.horizon_report.upload_id as upload_id,
             cast(coalesce(expected.horizon_report.version_number, 0) as integer) as version_count,

@@ -53,7 +53,7 @@ compared as (
         followups.evidence,
         register.employed as register_employed_code,
         register.position_pct as register_position_pct,
-        cast(date_trunc('month', followups.due_date) as date) as reference_month,
+        {{ month_start("followups.due_date") }} as reference_month,
         case
             when followups.is_known then followups.status = 'employed'
         end as programme_employed,
@@ -74,7 +74,7 @@ compared as (
         on
             followups.programme_id = register.programme_id
             and followups.participant_key = register.participant_key
-            and register.reference_month = date_trunc('month', followups.due_date)
+            and register.reference_month = {{ month_start("followups.due_date") }}
     where
         (followups.is_due or followups.follow_up_state = 'reported')
         and followups.status != 'self_employed'

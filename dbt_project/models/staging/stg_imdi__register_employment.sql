@@ -19,7 +19,7 @@ renamed as (
         source_row,
         reported_at,
         cast(position_pct as double) as position_pct,
-        cast(strptime(reference_month, '%Y-%m') as date) as reference_month,
+        cast(reference_month || '-01' as date) as reference_month,
         lower(replace(participant_key, '-', '')) as participant_key
     from source
     where reported_at < {{ as_of() }}
