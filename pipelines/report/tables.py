@@ -32,6 +32,7 @@ from pipelines.report.labels import (
     status_group_labels,
 )
 from pipelines.report.marts import Marts
+from pipelines.report.overview import programme_overview
 from pipelines.report.suppression import (
     SUPPRESSED,
     CellRef,
@@ -803,6 +804,7 @@ class ReportTables:
     tables: dict[str, pd.DataFrame]
     current: ProtectedQuarter
     participants_total: object  # the transitions' grand total, as published
+    overview: pd.DataFrame  # one row per programme (HTML; its cells are in "programmes")
 
 
 def build_tables(
@@ -857,4 +859,5 @@ def build_tables(
         tables=tables,
         current=current,
         participants_total=total_row["participants"].iloc[0],
+        overview=programme_overview(detail, tables["targets"]),
     )
