@@ -201,7 +201,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             stage_line(
                 "report",
                 f"{label} per {quarter_end(key):%d.%m.%Y}: HTML og Excel, "
-                f"{number(written.get('suppressed_cells', 0))} små tall skjermet",
+                f"{number(written.get('suppressed_cells', 0))} celler skjermet (små tall)",
                 report.step_seconds.get("quarterly_report"),
             )
         )
@@ -221,7 +221,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         for what, where in (
             ("Kvartalsrapport (HTML, skrives ut på A4)", report_dir / "kvartalsrapport.html"),
             ("Samme tabeller og alle kull i Excel", report_dir / "kvartalsrapport.xlsx"),
-            ("Datakvalitet, alle kontroller", paths.quality / "data_docs" / "index.html"),
+            ("Datakvalitet, alle kontroller (uten nett)", paths.quality / "index.html"),
             ("Varehuset for analytikere (skrivebeskyttet)", paths.published),
         ):
             say(f"  {what + ':':<42}{shown_path(where)}")

@@ -148,8 +148,20 @@ def test_key_figures_are_the_reports_headline(demo: dict) -> None:
     assert [int(v.replace(" ", "")) for v in cells] == participants
     in_work = next(line for line in lines if line.strip().startswith("I jobb"))
     assert re.findall(r"(\d+,\d) %", in_work) == [f"{v:.1f}".replace(".", ",") for v in employed]
-    for path in ("kvartalsrapport.html", "kvartalsrapport.xlsx", "warehouse.duckdb"):
+    for path in ("kvartalsrapport.html", "kvartalsrapport.xlsx", "warehouse.duckdb",
+                 "quality/index.html"):  # fmt: skip
         assert any(line.rstrip().endswith(path) for line in lines), path
+
+
+def test_quality_page_lists_every_check_of_the_run(demo: dict) -> None:
+    page = demo["home"] / "quality" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    listed = re.findall(r'<tr class="\w+" data-check="([a-z_]+)"', text)
+    assert sorted(listed) == sorted(rule.spec.name for rule in RULES)
+    results = json.loads((demo["home"] / "quality" / "results.json").read_text(encoding="utf-8"))
+    warned = sorted(r["check_name"] for r in results if not r["passed"])
+    assert sorted(re.findall(r'data-check="([a-z_]+)" data-outcome="warned"', text)) == warned
+    assert "://" not in text
 
 
 def report_html(demo: dict) -> Path:
