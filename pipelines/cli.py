@@ -221,8 +221,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         for what, where in (
             ("Kvartalsrapport (HTML, skrives ut på A4)", report_dir / "kvartalsrapport.html"),
             ("Samme tabeller og alle kull i Excel", report_dir / "kvartalsrapport.xlsx"),
-            ("Datakvalitet, alle kontroller (uten nett)", paths.quality / "index.html"),
-            ("Varehuset for analytikere (skrivebeskyttet)", paths.published),
+            ("Datakvalitet (virker uten nett)", paths.quality / "index.html"),
+            ("Varehuset for analytikere (lesetilgang)", paths.published),
         ):
             say(f"  {what + ':':<42}{shown_path(where)}")
         say(f'  {"Spørring:":<42}.venv/bin/imdi sql "select * from fct_attainment limit 10"')
