@@ -152,24 +152,22 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 for k in update.materialized
                 if k not in ("landing_zone", "published_warehouse") and not k.startswith("raw_")
             ]
+            first, *rest = checks_text(dbt_checks, "tester")
             say(
                 stage_line(
-                    "dbt",
-                    f"{len(models)} modeller bygget; {checks_text(dbt_checks, 'tester')}",
-                    steps["warehouse_models"],
+                    "dbt", f"{len(models)} modeller bygget; {first}", steps["warehouse_models"]
                 )
             )
+            for line in rest:
+                say(continuation_line(line))
         quality = [
             Check(c.name, c.passed, c.severity) for c in update.checks if c.step == "quality_checks"
         ]
         if "quality_checks" in steps:
-            say(
-                stage_line(
-                    "checks",
-                    checks_text(quality, "kontroller"),
-                    steps["quality_checks"],
-                )
-            )
+            first, *rest = checks_text(quality, "kontroller")
+            say(stage_line("checks", first, steps["quality_checks"]))
+            for line in rest:
+                say(continuation_line(line))
         if not update:
             say()
             say("Oppdateringen av varehuset feilet:")

@@ -101,21 +101,25 @@ def validated_text(metadata: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def checks_text(checks: Sequence[Check], noun: str) -> str:
-    """``111 tester: 111 bestått, 0 advarsler, 0 feilet`` and the names of those not passed."""
+def checks_text(checks: Sequence[Check], noun: str) -> list[str]:
+    """``111 tester: 111 bestått, 0 advarsel, 0 feilet``, then a line naming those not passed
+    (at most three of each)."""
     passed = sum(c.passed for c in checks)
     warned = [c.name for c in checks if not c.passed and c.severity != "ERROR"]
     failed = [c.name for c in checks if not c.passed and c.severity == "ERROR"]
+    lines = [
+        f"{len(checks)} {noun}: {passed} bestått, {len(warned)} advarsel, {len(failed)} feilet"
+    ]
 
-    def named(names: list[str]) -> str:
-        if not names:
-            return ""
-        return " (" + ", ".join(names[:2]) + (" …" if len(names) > 2 else "") + ")"
+    def named(label: str, names: list[str]) -> str:
+        return f"{label}: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
 
-    return (
-        f"{len(checks)} {noun}: {passed} bestått, {len(warned)} advarsel{named(warned)}, "
-        f"{len(failed)} feilet{named(failed)}"
-    )
+    details = [
+        named(label, names) for label, names in (("feilet", failed), ("advarsel", warned)) if names
+    ]
+    if details:
+        lines.append("; ".join(details))
+    return lines
 
 
 def key_figure_lines(figures: Sequence[Mapping[str, Any]], title: str) -> list[str]:
