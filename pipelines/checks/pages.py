@@ -52,7 +52,8 @@ def _text(value: Any) -> str:
     """A cell as text; long hexadecimal strings (pseudonyms, hashes) shortened."""
     if value is None:
         return ""
-    text = f"{value:g}" if isinstance(value, float) else str(value)
+    # numbers as Norwegian readers write them: decimal comma
+    text = f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
     return _LONG_HEX.sub(r"\1…", text)
 
 

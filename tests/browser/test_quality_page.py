@@ -120,7 +120,7 @@ def test_page_opens_offline_with_every_check_visible(page: Path, browser) -> Non
     assert section.is_displayed()
     tables = section.find_elements("css selector", "table")
     assert tables and all(t.is_displayed() for t in tables)
-    assert "KOMP08" in tables[0].text and "41.3" in tables[0].text
+    assert "KOMP08" in tables[0].text and "41,3" in tables[0].text  # decimal comma
     assert "Laveste dekning (%)" in section.text and "50" in section.text
     assert "MENTOR-X" in browser.find_element("id", "programme_register_complete").text
     link = rows[1].find_element("css selector", "a")
