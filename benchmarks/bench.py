@@ -44,7 +44,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipelines.indicators import INDICATORS
+from pipelines.indicators import DENOMINATOR_COLUMNS, INDICATORS, indicators
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 DEFAULT_OUT = Path("bench-results") / "bench.json"
@@ -251,9 +251,10 @@ def floor_sql(reference_date: date, full_time_threshold: float) -> str:
             f"count(*) filter (where is_{name}) as n_{name}" for name in INDICATORS
         ),
         indicator_shares=", ".join(
-            f"round(100.0 * c.n_{name} / c.participants, 1) as pct_{name}_of_all, "
-            f"round(100.0 * c.n_{name} / nullif(c.known_status, 0), 1) as pct_{name}_of_known"
-            for name in INDICATORS
+            f"round(100.0 * c.n_{i.code} / nullif(c.{DENOMINATOR_COLUMNS[d]}, 0), 1)"
+            f" as pct_{i.code}_of_{d}"
+            for i in indicators()
+            for d in i.denominators
         ),
     )
 

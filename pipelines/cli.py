@@ -6,7 +6,7 @@ imdi upload FILE --programme ID   land a file and print its receipt
 imdi run                     bring the warehouse up to date (the sensor's job, in-process)
 imdi report [--quarter 2020-K2]   render a quarter's report
 imdi sql "select ..."        query the published copy (read-only)
-imdi docs                    regenerate docs/contracts.md and docs/data_dictionary.md
+imdi docs                    regenerate docs/contracts.md, docs/data_dictionary.md and the dbt lists
 imdi portal | token ...      the upload portal and programme upload tokens
 imdi bench                   benchmarks (benchmarks/, outside the product package)
 
@@ -21,6 +21,7 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
+from time import time as time_now
 
 from pipelines.portal.commands import dispatch as portal_dispatch
 from pipelines.portal.commands import register as portal_register
@@ -133,7 +134,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         )
         level = "DEBUG" if log_path is not None else "INFO"
         instance = instance_for(settings)
-        update = run_update(settings, instance, log_level=level, quiet=True)
+        update_started = time_now()
+        update = run_update(settings, instance, log_level=level)
         steps = update.step_seconds
         ingest = update.materialized.get("raw_uploads", {})
         if "raw_tables" in steps:
@@ -169,10 +171,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             for line in rest:
                 say(continuation_line(line))
         if not update:
+            from pipelines.checks.gate import explain_failed_update
+
             say()
             say("Oppdateringen av varehuset feilet:")
-            for failure in update.failures[:5]:
-                say("  " + failure.splitlines()[0][:200])
+            for line in explain_failed_update(paths, update.failed_steps, update_started, None):
+                say("  " + line)
             if log_path is not None:
                 say(f"Hele loggen: {shown_path(log_path)}")
             return 1
@@ -185,7 +189,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 steps.get("published_warehouse"),
             )
         )
-        report = run_report(settings, key, instance, log_level=level, quiet=True)
+        report = run_report(settings, key, instance, log_level=level)
         if not report:
             say()
             say(f"Kvartalsrapporten {label} feilet:")
@@ -264,16 +268,29 @@ def cmd_upload(args: argparse.Namespace, settings: Settings) -> int:
     print(format_receipt(landed, result, is_new=received.landing.is_new, files=files))
     loaded = outcome_of(landed, result) in ("accepted", "partly_accepted")
     if args.now and loaded:
-        from pipelines.defs.run import run_update
-
-        return 0 if run_update(settings) else 1
+        return 0 if update(settings) else 1
     return 0 if loaded else 3
 
 
-def cmd_run(_: argparse.Namespace, settings: Settings) -> int:
+def update(settings: Settings, instance=None) -> bool:
+    """The update job in this process; when it is not published, one Norwegian line per
+    failed blocking check on stderr and the full log (stack traces) in IMDI_HOME/logs."""
+    import time as clock
+
+    from pipelines.checks.gate import explain_failed_update
     from pipelines.defs.run import run_update
 
-    return 0 if run_update(settings) else 1
+    log = settings.paths.logs / f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    started = clock.time()
+    outcome = run_update(settings, instance, log=log)
+    if not outcome:
+        for line in explain_failed_update(settings.paths, outcome.failed_steps, started, log):
+            print(line, file=sys.stderr)
+    return outcome.success
+
+
+def cmd_run(_: argparse.Namespace, settings: Settings) -> int:
+    return 0 if update(settings) else 1
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -307,12 +324,17 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_docs(_: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.docs import write_contract_docs, write_data_dictionary
+    from pipelines.docs import (
+        DBT_CONTRACT_MACROS,
+        write_contract_docs,
+        write_data_dictionary,
+        write_dbt_contract_macros,
+    )
 
+    print(f"Skrev {write_dbt_contract_macros(REPO_ROOT / DBT_CONTRACT_MACROS)}")
     print(f"Skrev {write_contract_docs(REPO_ROOT / 'docs' / 'contracts.md')}")
+    prepare(settings)  # the manifest, parsed again with the macros just written
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
-        prepare(settings)
     print(f"Skrev {write_data_dictionary(manifest, REPO_ROOT / 'docs' / 'data_dictionary.md')}")
     return 0
 

@@ -14,6 +14,8 @@ import yaml
 from pipelines.settings import SCHEMAS_DIR
 
 DENOMINATORS = ("all", "known")
+# The fct_attainment column each denominator is: all participants in follow-up, or the known.
+DENOMINATOR_COLUMNS = {"all": "participants", "known": "known_status"}
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,11 @@ class Paths:
         return self.home / "secrets"
 
     @property
+    def logs(self) -> Path:
+        """Full logs of runs started from the command line (`imdi run`)."""
+        return self.home / "logs"
+
+    @property
     def dbt_target(self) -> Path:
         """dbt's target folder for the update runs: kept between runs, so that dbt's partial
         parsing state matches this installation's profile and vars and is reused."""

@@ -5,6 +5,8 @@
 
     Population ("in scope"): the follow-up is due at the snapshot, or it was reported anyway.
     Shares are rounded to one decimal; of_known shares are null when nobody has a known status.
+    Each indicator gets a share for the denominators schemas/indicators.yaml lists for it, and
+    only those: unknown has no share of the known (it would exceed 100 % with low response).
     Targets come from the register row (programme x grant year) as it stood at the snapshot.
 -#}
 
@@ -43,11 +45,15 @@
         select
             counted.*,
             round(100.0 * counted.known_status / counted.participants, 1) as coverage_pct,
-            {%- for name in indicator_names() %}
-            round(100.0 * counted.n_{{ name }} / counted.participants, 1)
-                as pct_{{ name }}_of_all,
-            round(100.0 * counted.n_{{ name }} / nullif(counted.known_status, 0), 1)
-                as pct_{{ name }}_of_known,
+            {%- for indicator in indicators() %}
+            {%- if "all" in indicator.denominators %}
+            round(100.0 * counted.n_{{ indicator.code }} / counted.participants, 1)
+                as pct_{{ indicator.code }}_of_all,
+            {%- endif %}
+            {%- if "known" in indicator.denominators %}
+            round(100.0 * counted.n_{{ indicator.code }} / nullif(counted.known_status, 0), 1)
+                as pct_{{ indicator.code }}_of_known,
+            {%- endif %}
             {%- endfor %}
             cast(case counted.horizon_months
                 when 0 then register.target_employed_pct_0
@@ -75,10 +81,11 @@
         reported,
         known_status,
         coverage_pct,
-        {%- for name in indicator_names() %}
-        n_{{ name }},
-        pct_{{ name }}_of_all,
-        pct_{{ name }}_of_known,
+        {%- for indicator in indicators() %}
+        n_{{ indicator.code }},
+        {%- for denominator in indicator.denominators %}
+        pct_{{ indicator.code }}_of_{{ denominator }},
+        {%- endfor %}
         {%- endfor %}
         target_employed_pct,
         target_relevant_pct,

@@ -5,19 +5,9 @@
     fct_attainment_by_quarter the quarter ends.
 -#}
 
+{#- The indicator codes, in the order of schemas/indicators.yaml (generated macro indicators()). -#}
 {% macro indicator_names() -%}
-    {{ return([
-        "employed",
-        "relevant_work",
-        "full_time",
-        "part_time",
-        "permanent",
-        "temporary",
-        "right_shelf",
-        "closer_to_relevant",
-        "unemployed",
-        "unknown",
-    ]) }}
+    {{ return(indicators() | map(attribute="code") | list) }}
 {%- endmacro %}
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from pipelines.checks.results import read_results
 from pipelines.ingest.landing import LandedFile, landed_files
 from pipelines.ingest.receipt import OUTCOME_NB
 from pipelines.settings import Paths
@@ -189,3 +190,31 @@ def uploads(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class QualityFlag:
+    check_name: str  # the stable code, shown small under the Norwegian text
+    severity: str  # "ERROR" | "WARN"
+    description_nb: str
+    summary_nb: str
+
+
+def quality_flags(paths: Paths, programme_id: str) -> list[QualityFlag]:
+    """The last quality checks that flagged this programme's figures (published, but to look
+    at): low coverage, late follow-ups, implausible jumps, missing from the register, ..."""
+    flags = []
+    for entry in read_results(paths):
+        details = entry.get("details") or {}
+        mine = {str(p).upper() for p in details.get("programmes") or []}
+        if entry.get("passed") or programme_id.upper() not in mine:
+            continue
+        flags.append(
+            QualityFlag(
+                entry["check_name"],
+                str(entry.get("severity", "")).upper(),
+                entry.get("description_nb", ""),
+                details.get("summary_nb", ""),
+            )
+        )
+    return flags

@@ -11,7 +11,7 @@ from functools import cache
 import pandas as pd
 
 from pipelines.contracts import HORIZONS, codelists
-from pipelines.indicators import INDICATORS, indicators
+from pipelines.indicators import INDICATORS, indicator, indicators
 from pipelines.report.suppression import SUPPRESSED
 
 KEY_INDICATORS = ("employed", "relevant_work", "full_time", "permanent", "right_shelf")
@@ -103,17 +103,20 @@ def _indicator_columns() -> dict[str, ColumnInfo]:
         columns[f"n_{code}"] = ColumnInfo(
             f"Antall {short}", "count", f"{INDICATOR_LABELS[code]}: antall deltakere."
         )
-        columns[f"pct_{code}_of_all"] = ColumnInfo(
-            f"% {short} av alle",
-            "pct",
-            f"{INDICATOR_LABELS[code]}: andel av alle deltakere i oppfølging (forfalt eller "
-            "rapportert).",
-        )
-        columns[f"pct_{code}_of_known"] = ColumnInfo(
-            f"% {short} av kjent status",
-            "pct",
-            f"{INDICATOR_LABELS[code]}: andel av deltakerne med kjent status.",
-        )
+        denominators = indicator(code).denominators
+        if "all" in denominators:
+            columns[f"pct_{code}_of_all"] = ColumnInfo(
+                f"% {short} av alle",
+                "pct",
+                f"{INDICATOR_LABELS[code]}: andel av alle deltakere i oppfølging (forfalt eller "
+                "rapportert).",
+            )
+        if "known" in denominators:
+            columns[f"pct_{code}_of_known"] = ColumnInfo(
+                f"% {short} av kjent status",
+                "pct",
+                f"{INDICATOR_LABELS[code]}: andel av deltakerne med kjent status.",
+            )
     return columns
 
 

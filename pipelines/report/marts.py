@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipelines.report.labels import INDICATORS
+from pipelines.indicators import indicators
 
 ATTAINMENT_COLUMNS = (
     "programme_id",
@@ -20,15 +20,7 @@ ATTAINMENT_COLUMNS = (
     "known_status",
     "coverage_pct",
     "overdue",
-    *(
-        f"{prefix}{ind}{suffix}"
-        for ind in INDICATORS
-        for prefix, suffix in (
-            ("n_", ""),
-            ("pct_", "_of_all"),
-            ("pct_", "_of_known"),
-        )
-    ),
+    *(column for i in indicators() for column in (f"n_{i.code}", *i.share_columns())),
     "target_employed_pct",
     "target_relevant_pct",
     "employed_target_met",

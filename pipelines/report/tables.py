@@ -17,6 +17,7 @@ from datetime import date
 
 import pandas as pd
 
+from pipelines.indicators import DENOMINATOR_COLUMNS, indicator, indicators
 from pipelines.quarters import quarter_label
 from pipelines.report.labels import (
     HORIZONS,
@@ -81,12 +82,9 @@ ATTAINMENT_SPEC = TableSpec(
         Derived("pct_reported_of_all", ("reported", "participants")),
         Derived("pct_overdue_of_all", ("overdue", "participants")),
         *(
-            d
-            for ind in INDICATORS
-            for d in (
-                Derived(f"pct_{ind}_of_all", (f"n_{ind}", "participants")),
-                Derived(f"pct_{ind}_of_known", (f"n_{ind}", "known_status")),
-            )
+            Derived(f"pct_{i.code}_of_{d}", (f"n_{i.code}", DENOMINATOR_COLUMNS[d]))
+            for i in indicators()
+            for d in i.denominators
         ),
         Derived("employed_target", ("n_employed", "participants")),
         Derived("relevant_target", ("n_relevant_work", "participants")),
@@ -150,9 +148,11 @@ def _with_shares(record: dict) -> dict:
     record["coverage_pct"] = share(known, participants)
     record["pct_reported_of_all"] = share(record["reported"], participants)
     record["pct_overdue_of_all"] = share(record["overdue"], participants)
-    for ind in INDICATORS:
-        record[f"pct_{ind}_of_all"] = share(record[f"n_{ind}"], participants)
-        record[f"pct_{ind}_of_known"] = share(record[f"n_{ind}"], known)
+    for i in indicators():
+        for d in i.denominators:
+            record[f"pct_{i.code}_of_{d}"] = share(
+                record[f"n_{i.code}"], record[DENOMINATOR_COLUMNS[d]]
+            )
     return record
 
 
@@ -183,10 +183,8 @@ def attainment_frame(cohorts: pd.DataFrame, levels: tuple[str, ...] = LEVELS) ->
         # Not in the mart: worked out like its shares.
         record["pct_reported_of_all"] = share(record["reported"], record["participants"])
         record["pct_overdue_of_all"] = share(record["overdue"], record["participants"])
-        for ind in INDICATORS:
-            record[f"pct_{ind}_of_all"] = row[f"pct_{ind}_of_all"]
-            known_share = row[f"pct_{ind}_of_known"]
-            record[f"pct_{ind}_of_known"] = None if is_missing(known_share) else known_share
+        for column in (c for i in indicators() for c in i.share_columns()):
+            record[column] = None if is_missing(row[column]) else row[column]
         record["target_employed_pct"] = row["target_employed_pct"]
         record["target_relevant_pct"] = row["target_relevant_pct"]
         record["employed_target"] = _target_text(
@@ -531,8 +529,8 @@ def _clean_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _indicator_columns(indicators: tuple[str, ...]) -> list[str]:
-    """n_<code>, pct_<code>_of_all, pct_<code>_of_known for each indicator, in that order."""
-    return [c for i in indicators for c in (f"n_{i}", f"pct_{i}_of_all", f"pct_{i}_of_known")]
+    """n_<code> and the indicator's shares (pct_<code>_of_<denominator>), in that order."""
+    return [c for code in indicators for c in (f"n_{code}", *indicator(code).share_columns())]
 
 
 def detail_table(att: SuppressedTable, names: dict[str, str]) -> pd.DataFrame:
@@ -607,7 +605,12 @@ HEADLINE_MEASURES: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("known_status", "known_status", "coverage_pct", None),
     ("overdue", "overdue", "pct_overdue_of_all", None),
     *(
-        (ind, f"n_{ind}", f"pct_{ind}_of_all", None if ind == "unknown" else f"pct_{ind}_of_known")
+        (
+            ind,
+            f"n_{ind}",
+            f"pct_{ind}_of_all",
+            f"pct_{ind}_of_known" if "known" in indicator(ind).denominators else None,
+        )
         for ind in (*KEY_INDICATORS, *(i for i in INDICATORS if i not in KEY_INDICATORS))
     ),
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.docs import contract_docs, data_dictionary
+from pipelines.docs import DBT_CONTRACT_MACROS, contract_docs, data_dictionary, dbt_contract_macros
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 SETTINGS_MODULE = REPO_ROOT / "pipelines" / "settings.py"
@@ -67,3 +67,8 @@ def test_generated_data_dictionary_is_committed():
         pytest.fail("dbt's manifest is missing: `make test` prepares it (`imdi prepare`)")
     committed = (REPO_ROOT / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
     assert data_dictionary(manifest) == committed, "run `imdi docs`, commit the data dictionary"
+
+
+def test_generated_dbt_lists_are_committed():
+    committed = (REPO_ROOT / DBT_CONTRACT_MACROS).read_text(encoding="utf-8")
+    assert dbt_contract_macros() == committed, "run `imdi docs` and commit the dbt lists"

@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from pipelines.checks.results import merge_results
 from pipelines.ingest.landing import land_bytes, landed_files
 from pipelines.ingest.raw_load import ingest_pending
 from pipelines.ingest.receipt import LOADING_NB
@@ -515,6 +516,33 @@ def test_the_overview_never_says_a_rejected_upload_is_waiting_to_be_loaded(signe
     text = text_of(signed_in.get("/oversikt").text)
     assert "feil.csv portal avvist – ingenting leses inn" in text
     assert "god.csv portal venter på innlesing" in text
+
+
+def test_overview_flags_the_programmes_published_warnings_only(signed_in, paths):
+    def entry(name: str, passed: bool, programmes: list[str]) -> dict:
+        return {
+            "check_name": name,
+            "asset": "fct_followup_status",
+            "severity": "WARN",
+            "passed": passed,
+            "description_nb": f"Beskrivelse av {name}.",
+            "details": {"summary_nb": f"Sammendrag av {name}.", "programmes": programmes},
+        }
+
+    assert "Kvalitetsvarsler" not in signed_in.get("/oversikt").text
+    merge_results(
+        paths,
+        [
+            entry("followup_coverage_floor", False, ["P0", PROGRAMME.lower()]),
+            entry("overdue_share", False, ["ANNET"]),
+            entry("attainment_shares_plausible", True, []),
+        ],
+    )
+    text = text_of(signed_in.get("/oversikt").text)
+    assert f"Kvalitetsvarsler for {PROGRAMME}" in text
+    assert "Beskrivelse av followup_coverage_floor." in text
+    assert "(followup_coverage_floor)" in text
+    assert "overdue_share" not in text and "attainment_shares_plausible" not in text
 
 
 def test_template_download_is_for_the_signed_in_programme(signed_in, paths):

@@ -94,16 +94,6 @@ def overdue_frame(status: pd.DataFrame) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
-def staging_followups() -> pd.DataFrame:
-    stg = status_frame()
-    stg = stg[stg["follow_up_state"] == "reported"].drop(
-        columns=["due_date", "is_due", "follow_up_state", "is_known"]
-    )
-    return stg.assign(
-        upload_id="u1", source_row=range(2, len(stg) + 2), reported_at=pd.Timestamp("2020-07-01")
-    ).reset_index(drop=True)
-
-
 def register_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -142,7 +132,6 @@ def attainment_frame() -> pd.DataFrame:
             "pct_employed_of_known": [50.0, 50.0, 100.0, 0.0],
             "n_unknown": [0, 0, 1, 0],
             "pct_unknown_of_all": [0.0, 0.0, 50.0, 0.0],
-            "pct_unknown_of_known": [0.0, 0.0, 0.0, 0.0],
             "target_employed_pct": [40.0, 50.0, 60.0, None],
             "overdue": [0, 0, 1, 0],
         }
@@ -173,8 +162,6 @@ def said_vs_shown_frame() -> pd.DataFrame:
 def _inputs() -> dict[str, pd.DataFrame]:
     status = status_frame()
     return {
-        "stg_imdi__followups": staging_followups(),
-        "stg_imdi__programme_register": register_frame(),
         "fct_followup_status": status,
         "fct_attainment": attainment_frame(),
         "fct_overdue_followups": overdue_frame(status),
@@ -203,79 +190,11 @@ def test_empty_tables_pass(name):
     assert outcome.checked_rows == 0
 
 
-# --- blocking (ERROR) rules fail on broken frames ------------------------------------------
+# --- warning (WARN) rules -------------------------------------------------------------------
 
 
-def test_duplicate_participant_horizon_fails_and_sample_hides_full_keys():
-    status = status_frame()
-    broken = pd.concat([status, status.iloc[[3]]], ignore_index=True)
-    outcome = rules.followup_unique_participant_horizon(broken)
-    assert not outcome.passed
-    assert outcome.failing_rows == 2  # both copies of participant 2 at horizon 0
-    assert {row["participant_key"] for row in outcome.sample} == {key(2)[:8] + "…"}
-    assert key(2) not in json.dumps(outcome.to_record())
-
-
-def test_status_label_instead_of_code_fails_code_lists():
-    status = status_frame()
-    status.loc[0, "status"] = "i jobb"  # the Norwegian label, not the code
-    status.loc[4, "follow_up_state"] = "late"
-    outcome = rules.followup_code_lists(status)
-    assert not outcome.passed
-    assert outcome.failing_rows == 2
-    failed = {e["column"]: e["unexpected_sample"] for e in outcome.failed_expectations}
-    assert failed == {"status": ["i jobb"], "follow_up_state": ["late"]}
-
-
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [
-        ("position_pct", 0.0),
-        ("position_pct", 100.5),
-        ("horizon_months", 3),
-        ("programme_end", pd.Timestamp("2018-08-31")),  # before the start
-    ],
-)
-def test_values_out_of_range_fail(column, value):
-    status = status_frame()
-    status.loc[1, column] = value
-    outcome = rules.followup_value_ranges(status)
-    assert not outcome.passed
-    assert outcome.failing_rows == 1
-    assert outcome.sample[0]["participant_key"] == key(1)[:8] + "…"
-
-
-def test_due_dates_out_of_order_or_missing_fail():
-    status = status_frame()
-    status.loc[
-        (status["participant_key"] == key(1)) & (status["horizon_months"] == 6), "due_date"
-    ] = pd.Timestamp("2019-01-01")
-    status = status.drop(
-        index=status.index[(status["participant_key"] == key(2)) & (status["horizon_months"] == 12)]
-    )
-    outcome = rules.followup_due_dates_in_order(status)
-    assert not outcome.passed
-    assert outcome.checked_rows == 3  # one row per participant
-    assert outcome.failing_rows == 2
-    assert {
-        e["column"] if "column" in e else e["column_A"] for e in outcome.failed_expectations
-    } == {
-        "due_date_12",
-        "due_date_6",
-    }
-
-
-def test_shares_above_100_and_more_reported_than_participants_fail():
-    attainment = attainment_frame()
-    attainment.loc[0, "pct_employed_of_all"] = 150.0
-    attainment.loc[2, "reported"] = 3
-    outcome = rules.attainment_shares_in_range(attainment)
-    assert not outcome.passed
-    assert outcome.failing_rows == 2
-    assert [row["horizon_months"] for row in outcome.sample] == [0, 12]
-
-
-def test_programme_missing_from_register_fails():
+def test_programme_missing_from_register_warns():
+    # A property of the data (IMDi has not registered the grant yet), not a defect: WARN.
     programmes = pd.concat(
         [
             programmes_frame(),
@@ -285,39 +204,8 @@ def test_programme_missing_from_register_fails():
     )
     outcome = rules.programme_register_complete(programmes)
     assert not outcome.passed
+    assert outcome.spec.severity == "WARN"
     assert outcome.figures["programmes_not_in_register"] == ["P9"]
-
-
-def test_staging_rows_outside_the_contract_fail():
-    stg = staging_followups()
-    stg.loc[0, "contract_type"] = "fast"
-    stg.loc[1, "position_pct"] = 150.0
-    stg.loc[2, "status"] = None
-    outcome = rules.stg_followups_valid_values(stg)
-    assert not outcome.passed
-    assert outcome.failing_rows == 3
-
-
-def test_register_target_above_100_fails():
-    register = register_frame()
-    register.loc[1, "target_employed_pct_12"] = 120.0
-    outcome = rules.stg_register_valid_values(register)
-    assert not outcome.passed
-    assert outcome.sample == [
-        {
-            "programme_id": "P2",
-            "grant_year": 2019,
-            "programme_type": "trainee",
-            "target_employed_pct_0": None,
-            "target_employed_pct_6": 55.0,
-            "target_employed_pct_12": 120.0,
-            "target_relevant_pct_12": None,
-            "upload_id": "reg1",
-        }
-    ]
-
-
-# --- warning (WARN) rules -------------------------------------------------------------------
 
 
 def test_observation_before_the_previous_horizon_warns_and_missing_dates_are_skipped():
@@ -564,17 +452,15 @@ def test_checks_run_on_a_duckdb_file_and_build_data_docs_and_results(home):
     _write_warehouse(paths, frames)
 
     result = _run_checks(home, dg.AssetSelection.all_asset_checks())
-    # Dagster fails the step of a blocking check that fails with ERROR (downstream is skipped);
-    # all checks run in one step, and every one of them still reports its evaluation.
-    assert not result.success
-    failed_steps = {e.step_key for e in result.all_events if e.is_step_failure}
-    assert failed_steps == {"quality_checks"}
+    # Every check here judges a property of the data (WARN): a failure is reported and the
+    # step succeeds, so publication goes ahead with the figures flagged.
+    assert result.success
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert set(evaluations) == set(RULES_BY_NAME)
     failed = {name for name, e in evaluations.items() if not e.passed}
     assert failed == {"programme_register_complete"}
     register = evaluations["programme_register_complete"]
-    assert register.severity == dg.AssetCheckSeverity.ERROR
+    assert register.severity == dg.AssetCheckSeverity.WARN
     assert register.metadata["failing_rows"].value == 1
     assert "P2" in register.metadata["sample"].value
     assert evaluations["followup_coverage_floor"].severity == dg.AssetCheckSeverity.WARN
@@ -599,7 +485,7 @@ def test_checks_run_on_a_duckdb_file_and_build_data_docs_and_results(home):
         "description_nb",
         "details",
     }
-    assert by_name["programme_register_complete"]["severity"] == "ERROR"
+    assert by_name["programme_register_complete"]["severity"] == "WARN"
     assert by_name["programme_register_complete"]["passed"] is False
     assert by_name["programme_register_complete"]["details"]["failing_rows"] == 1
     assert by_name["said_vs_shown_reconciliation"]["severity"] == "WARN"

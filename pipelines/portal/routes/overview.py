@@ -27,6 +27,7 @@ def overview_page(visitor: Visitor, status: int = 200, error: str | None = None)
             "cohorts": overview.cohorts(con, programme).to_dict("records"),
             "followups": overview.followups(con, programme).to_dict("records"),
             "overdue": overview.overdue(con, programme).to_dict("records"),
+            "quality_flags": overview.quality_flags(visitor.paths, programme),
             "uploads": overview.uploads(
                 visitor.paths,
                 con,
