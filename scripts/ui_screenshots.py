@@ -5,9 +5,9 @@
     .venv/bin/python scripts/ui_screenshots.py            # -> docs/img/*.png
 
 The demo's home (IMDI_HOME, default ./var) is copied to a temporary folder first and never
-changed. In the copy, a follow-up file from a programme that is not in IMDi's programme register
-is landed and the warehouse updated: a blocking check fails and publication is refused, which
-is what the last screenshot shows. Then `dagster dev` runs on the copy (its own port) and each
+changed. In the copy an invariant is broken on purpose (a follow-up row with a status that is
+not a code, as no upload can make one) and the warehouse updated: a blocking dbt test fails and
+publication is held back, which is what the last screenshot shows. Then `dagster dev` runs on the copy (its own port) and each
 page is captured at 1440 x 900.
 """
 
@@ -31,7 +31,6 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOCATION = "pipelines.defs.definitions"
 REFERENCE_DATE = "2020-06-30"
-UNREGISTERED = "UKJENT99"
 
 
 def free_port() -> int:
@@ -53,18 +52,19 @@ def with_home(home: Path, command: list[str]) -> list[str]:
 
 
 def blocked_run(home: Path) -> None:
-    """Land a follow-up file of a programme missing from the register and update: refused."""
-    source = next(sorted((home / "demo-files").glob("*_oppfolging_0mnd_*.csv")).__iter__())
-    text = source.read_text(encoding="utf-8-sig")
-    programme = text.splitlines()[1].split(";")[0]
-    bad = home / "inbox-staging" / f"{UNREGISTERED}_oppfolging_0mnd.csv"
-    bad.parent.mkdir(parents=True, exist_ok=True)
-    bad.write_text(text.replace(programme, UNREGISTERED), encoding="utf-8-sig")
-    subprocess.run(
-        with_home(home, [str(BIN / "imdi"), "upload", str(bad), "--programme", UNREGISTERED]),
-        check=False,
-        capture_output=True,
-    )
+    """Break an invariant on purpose and update: publication is held back.
+
+    A defect is simulated the way tests/integration/test_quality_gate.py does it: a follow-up
+    row whose status is not a code reaches the raw table past the contract (the intake never
+    writes one). dbt's `accepted_values` test fails, so the update is not published.
+    """
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse" / "work.duckdb")) as con:
+        con.execute(
+            "insert into raw.raw_followups select * replace ('hired' as status, 'defect' as"
+            " upload_id) from raw.raw_followups limit 1"
+        )
     subprocess.run(with_home(home, [str(BIN / "imdi"), "run"]), check=False, capture_output=True)
 
 
