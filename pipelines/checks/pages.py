@@ -1,7 +1,8 @@
 """The quality pages: every check's latest result as one self-contained HTML page.
 
 ``<quality>/index.html`` is written from ``results.json`` (pipelines.checks.results) after each
-check run: an index of every check - severity, passed / warned / failed, summary, rows checked
+check run - with, first, how dbt's tests of the invariants went in the last `dbt build` (its
+run_results.json) - : an index of every check - severity, passed / warned / failed, summary, rows checked
 and failing - and a section per check (anchor ``#<check name>``) with its thresholds, figures,
 sample rows and failed expectations. Inline CSS, no script, no external URL: it opens on a
 locked-down machine without internet, unlike Great Expectations' Data Docs (CSS and JS from a
@@ -10,6 +11,7 @@ CDN). Labels in Norwegian; check names, severities and columns stay as codes ben
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -79,7 +81,41 @@ def _figures(figures: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple
     return scalars, tables
 
 
-def page_context(entries: list[dict[str, Any]]) -> dict[str, Any]:
+def dbt_tests(target: Path) -> dict[str, Any] | None:
+    """The invariants: dbt's tests in the last `dbt build` (its run_results.json in ``target``),
+    counted by outcome, with the failing ones (name, status, failing rows, dbt's message)."""
+    try:
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    tests = [
+        r for r in results.get("results", []) if str(r.get("unique_id", "")).startswith("test.")
+    ]
+    failing = [
+        {
+            "test": r["unique_id"].split(".")[2]
+            if r["unique_id"].count(".") >= 2
+            else r["unique_id"],
+            "status": r.get("status"),
+            "failures": r.get("failures"),
+            "message": " ".join(str(r.get("message") or "").split())[:200],
+        }
+        for r in tests
+        if r.get("status") in ("fail", "error", "warn")
+    ]
+    return {
+        "total": len(tests),
+        "passed": sum(r.get("status") == "pass" for r in tests),
+        "failed": sum(r.get("status") in ("fail", "error") for r in tests),
+        "warned": sum(r.get("status") == "warn" for r in tests),
+        "failing": _table(failing),
+        "generated_at": (results.get("metadata") or {}).get("generated_at", ""),
+    }
+
+
+def page_context(
+    entries: list[dict[str, Any]], invariants: dict[str, Any] | None = None
+) -> dict[str, Any]:
     checks = []
     for entry in sorted(
         entries,
@@ -116,10 +152,18 @@ def page_context(entries: list[dict[str, Any]]) -> dict[str, Any]:
         )
     counts = {code: sum(c["outcome"] == code for c in checks) for code in OUTCOMES}
     last = max((c["checked_at"] for c in checks), default="")
-    return {"checks": checks, "counts": counts, "outcomes": OUTCOMES, "checked_at": last}
+    return {
+        "checks": checks,
+        "counts": counts,
+        "outcomes": OUTCOMES,
+        "checked_at": last,
+        "invariants": invariants,
+    }
 
 
-def render_quality_page(entries: list[dict[str, Any]]) -> str:
+def render_quality_page(
+    entries: list[dict[str, Any]], invariants: dict[str, Any] | None = None
+) -> str:
     environment = Environment(
         loader=PackageLoader("pipelines.checks", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -127,11 +171,12 @@ def render_quality_page(entries: list[dict[str, Any]]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("quality.html.j2").render(**page_context(entries))
+    return environment.get_template("quality.html.j2").render(**page_context(entries, invariants))
 
 
 def write_quality_page(paths: Paths) -> Path:
     """(Re)write ``<quality>/index.html`` from results.json; call under the quality lock."""
     path = quality_page(paths)
-    atomic_write(path, render_quality_page(read_results(paths)).encode("utf-8"))
+    page = render_quality_page(read_results(paths), dbt_tests(paths.dbt_target))
+    atomic_write(path, page.encode("utf-8"))
     return path

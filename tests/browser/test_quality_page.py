@@ -63,10 +63,27 @@ RESULTS = [
 ]  # fmt: skip
 
 
+# dbt's run_results.json of the last build: three tests (invariants), one failed on 2 rows.
+RUN_RESULTS = {
+    "metadata": {"generated_at": "2026-12-02T07:00:00Z"},
+    "results": [
+        {"unique_id": "model.imdi_outcomes.fct_attainment", "status": "success"},
+        {"unique_id": "test.imdi_outcomes.unique_key_fct_attainment.abc", "status": "pass",
+         "failures": 0, "message": None},
+        {"unique_id": "test.imdi_outcomes.not_null_stg_x_programme_id.def", "status": "pass",
+         "failures": 0, "message": None},
+        {"unique_id": "test.imdi_outcomes.accepted_values_stg_status.123", "status": "fail",
+         "failures": 2, "message": "Got 2 results, configured to fail if != 0"},
+    ],
+}  # fmt: skip
+
+
 @pytest.fixture
 def page(tmp_path: Path) -> Path:
     paths = Paths(tmp_path / "imdi").ensure()
     merge_results(paths, RESULTS)
+    paths.dbt_target.mkdir(parents=True, exist_ok=True)
+    (paths.dbt_target / "run_results.json").write_text(json.dumps(RUN_RESULTS), encoding="utf-8")
     return write_quality_page(paths)
 
 
@@ -111,6 +128,11 @@ def test_page_opens_offline_with_every_check_visible(page: Path, browser) -> Non
     texts = [r.text for r in rows]
     assert "feilet – stopper publisering" in texts[0] and "advarsel" in texts[1]
     assert "bestått" in texts[2] and "3039" in texts[2]
+    invariants = browser.find_element("id", "invariants")
+    assert invariants.is_displayed()
+    assert "2 av 3" in invariants.text and "1 feilet" in invariants.text  # the model is no test
+    failing = browser.find_element("xpath", "//h2[@id='invarianter']/following::table[1]")
+    assert "accepted_values_stg_status" in failing.text and "unique_key" not in failing.text
     counts = browser.find_element("id", "counts").text
     assert "1 bestått" in counts and "1 advarsel" in counts and "1 feilet" in counts
 
