@@ -4,10 +4,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 export IMDI_HOME ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(IMDI_HOME)/dagster
 
-.PHONY: demo test lint env manifest dev portal bench clean
+.PHONY: demo test test-deep test-spark lint env manifest dev portal bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,22 @@ lint: env
 
 test: manifest lint
 	$(BIN)/pytest -q
+
+# The `spark` extra (dbt-spark, pyspark), kept out of `make test`'s environment.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+# The dbt project on Apache Spark (local[2], needs Java 17): demo data -> DuckDB, raw tables ->
+# Parquet, `dbt build` on both engines, every mart compared (tests/spark, docs/SCALING.md).
+test-spark: manifest $(SPARK_STAMP)
+	$(BIN)/pytest -q -s -m spark tests/spark
+
+# The scenario property test with 200 generated scenarios (Hypothesis profile "deep", random
+# seed; `make test` runs 16 derandomized ones besides the 9 named cases). See docs/testing.md.
+test-deep: manifest
+	$(BIN)/pytest -q --hypothesis-profile=deep --hypothesis-show-statistics \
+		tests/integration/test_scenarios_property.py
 
 # The Dagster UI with the asset graph, sensor and quarterly schedule.
 dev: manifest

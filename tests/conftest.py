@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 TESTS = Path(__file__).parent
-KINDS = ("unit", "integration", "browser")
+KINDS = ("unit", "integration", "browser", "spark")
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -17,7 +19,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each test is marked with the kind its folder says: ``pytest -m unit`` runs the fast
-    ones, ``-m integration`` those that run the real pipeline, ``-m browser`` headless Chromium."""
+    ones, ``-m integration`` those that run the real pipeline, ``-m browser`` headless Chromium,
+    ``-m spark`` the dbt project on Apache Spark (left out unless asked for: `make test-spark`)."""
     for item in items:
         kind = Path(item.fspath).relative_to(TESTS).parts[0]
         marked = {mark.name for mark in item.iter_markers()} & set(KINDS)
@@ -87,3 +90,23 @@ def browser(tmp_path: Path):
     yield driver
     driver.quit()
     shutil.rmtree(tmp_path / "chrome-profile", ignore_errors=True)
+
+
+# Hypothesis profiles for the scenario test (tests/integration/test_scenarios_property.py).
+# "scenarios" is what `make test` runs: reproducible (derandomized), 16 generated examples
+# besides its 9 named ones (25 in all); "deep" (`make test-deep`, `--hypothesis-profile=deep`) 200.
+hypothesis_settings.register_profile(
+    "scenarios",
+    max_examples=16,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "deep",
+    hypothesis_settings.get_profile("scenarios"),
+    max_examples=200,
+    derandomize=False,
+)

@@ -44,14 +44,14 @@
     with_shares as (
         select
             counted.*,
-            round(100.0 * counted.known_status / counted.participants, 1) as coverage_pct,
+            {{ share_pct('counted.known_status', 'counted.participants') }} as coverage_pct,
             {%- for indicator in indicators() %}
             {%- if "all" in indicator.denominators %}
-            round(100.0 * counted.n_{{ indicator.code }} / counted.participants, 1)
+            {{ share_pct('counted.n_' ~ indicator.code, 'counted.participants') }}
                 as pct_{{ indicator.code }}_of_all,
             {%- endif %}
             {%- if "known" in indicator.denominators %}
-            round(100.0 * counted.n_{{ indicator.code }} / nullif(counted.known_status, 0), 1)
+            {{ share_pct('counted.n_' ~ indicator.code, 'nullif(counted.known_status, 0)') }}
                 as pct_{{ indicator.code }}_of_known,
             {%- endif %}
             {%- endfor %}

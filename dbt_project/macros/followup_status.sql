@@ -35,22 +35,23 @@
         reported_at as valid_from,
         lead(reported_at) over participant_versions as valid_to,
         {%- for horizon in [0, 6, 12] %}
-        last_value(
-            case when horizon_months = {{ horizon }} then struct_pack(
-                status := status,
-                job_relevance := job_relevance,
-                position_pct := position_pct,
-                contract_type := contract_type,
-                via_programme := via_programme,
-                business_has_revenue := business_has_revenue,
-                observed_on := observed_on,
-                reported_at := reported_at,
-                upload_id := upload_id,
-                version_number := version_number
-            ) end
-            ignore nulls
-        ) over (
-            participant_versions rows between unbounded preceding and current row
+        {{ last_value_ignore_nulls(
+            "case when horizon_months = " ~ horizon ~ " then " ~ struct_of([
+                "status",
+                "job_relevance",
+                "position_pct",
+                "contract_type",
+                "via_programme",
+                "business_has_revenue",
+                "observed_on",
+                "reported_at",
+                "upload_id",
+                "version_number",
+            ]) ~ " end"
+        ) }} over (
+            partition by programme_id, participant_key
+            order by {{ oldest_first() }}
+            rows between unbounded preceding and current row
         ) as horizon_{{ horizon }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref("int_followup_versions") }}
@@ -170,7 +171,11 @@
     ),
 
     horizons as (
-        select unnest([0, 6, 12]) as horizon_months
+        select 0 as horizon_months
+        union all
+        select 6 as horizon_months
+        union all
+        select 12 as horizon_months
     ),
 
     expected as (
@@ -182,9 +187,7 @@
                 when 6 then participants.horizon_6
                 when 12 then participants.horizon_12
             end as horizon_report,
-            cast(
-                participants.programme_end + to_months(horizons.horizon_months) as date
-            ) as due_date
+            {{ plus_months("participants.programme_end", "horizons.horizon_months") }} as due_date
         from participants
         cross join horizons
     ),

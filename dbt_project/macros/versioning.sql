@@ -40,6 +40,6 @@
     inner join {{ versions }} as versions
         on
             versions.valid_from < snapshots.visible_before
-            and coalesce(versions.valid_to, cast('infinity' as timestamp))
+            and coalesce(versions.valid_to, {{ timestamp_infinity() }})
             >= snapshots.visible_before
 {% endmacro %}

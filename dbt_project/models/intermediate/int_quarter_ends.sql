@@ -4,8 +4,7 @@ with
 
 offsets as (
 
-    select quarters_back.generate_series as quarters_back
-    from generate_series(0, {{ snapshot_quarters() }}) as quarters_back
+    {{ integer_series('quarters_back', 0, snapshot_quarters()) }}
 
 ),
 
@@ -13,17 +12,28 @@ quarter_ends as (
 
     select
         cast(
-            date_trunc('quarter', {{ reference_date() }})
-            + to_months(3 - 3 * offsets.quarters_back)
+            {{ plus_months(
+                "date_trunc('quarter', " ~ reference_date() ~ ")",
+                "3 - 3 * offsets.quarters_back"
+            ) }}
             - interval 1 day as date
         ) as snapshot_date
     from offsets
+
+),
+
+newest_first as (
+
+    select
+        snapshot_date,
+        row_number() over (order by snapshot_date desc) as recency
+    from quarter_ends
+    where snapshot_date <= {{ reference_date() }}
 
 )
 
 select
     snapshot_date,
     cast(snapshot_date + interval 1 day as timestamp) as visible_before
-from quarter_ends
-where snapshot_date <= {{ reference_date() }}
-qualify row_number() over (order by snapshot_date desc) <= {{ snapshot_quarters() }}
+from newest_first
+where recency <= {{ snapshot_quarters() }}

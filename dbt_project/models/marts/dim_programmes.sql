@@ -62,12 +62,12 @@ select
     programme_id,
     grant_year,
     -- `name` is the register's column name, kept for the report code.
-    cast(null as varchar) as name,  -- noqa: RF04
-    cast(null as varchar) as organisation,
-    cast(null as varchar) as programme_type,
+    cast(null as string) as name,  -- noqa: RF04
+    cast(null as string) as organisation,
+    cast(null as string) as programme_type,
     cast(null as decimal(18, 4)) as grant_nok,
-    cast(null as varchar) as target_group,
-    cast(null as varchar) as goal_statement,
+    cast(null as string) as target_group,
+    cast(null as string) as goal_statement,
     cast(null as integer) as planned_participants,
     cast(null as integer) as duration_months,
     cast(null as double) as target_employed_pct_0,
@@ -76,5 +76,5 @@ select
     cast(null as double) as target_relevant_pct_12,
     false as in_register,
     cast(null as timestamp) as register_reported_at,
-    cast(null as varchar) as register_upload_id
+    cast(null as string) as register_upload_id
 from unregistered

@@ -24,5 +24,5 @@ attainment as (
 
 )
 
-select * exclude (snapshot_date)
+select {{ star_except(['snapshot_date']) }}
 from attainment

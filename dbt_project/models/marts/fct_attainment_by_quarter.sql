@@ -34,7 +34,7 @@ snapshots as (
 
 -- The contract sets the column order (as_of_date first, the inputs last).
 select
-    attainment.* exclude (snapshot_date),  -- noqa: RF02
+    {{ star_except(['snapshot_date'], 'attainment') }},  -- noqa: RF02
     snapshots.input_followup_versions,
     snapshots.input_register_versions,
     snapshots.full_time_threshold,

@@ -15,5 +15,5 @@ followup_status as (
 
 )
 
-select * exclude (snapshot_date)
+select {{ star_except(['snapshot_date']) }}
 from followup_status

@@ -14,6 +14,6 @@ select
     participant_key,
     horizon_months,
     due_date,
-    cast(date_diff('day', due_date, {{ reference_date() }}) as integer) as days_overdue
+    cast({{ days_between('due_date', reference_date()) }} as integer) as days_overdue
 from followup_status
 where follow_up_state = 'overdue'

@@ -4,11 +4,11 @@ with
 
 status_reports as (
 
-    select * from {{ ref('stg_imdi__status_reports') }}
-    qualify row_number() over (
-        partition by programme_id, grant_year, period_end
-        order by {{ newest_first() }}
-    ) = 1
+    {{ first_row_per(
+        ref('stg_imdi__status_reports'),
+        'programme_id, grant_year, period_end',
+        newest_first()
+    ) }}
 
 ),
 
@@ -110,7 +110,7 @@ select
     shown_relevant_0,
     reported_at,
     upload_id,
-    round(100.0 * claimed_count / nullif(claimed_of, 0), 1) as claimed_pct,
+    {{ share_pct('claimed_count', 'nullif(claimed_of, 0)') }} as claimed_pct,
     pairs_recruited - shown_participants as recruited_difference,
     participants_completed - shown_completed as completed_difference,
     reported_employed - shown_employed_0 as employed_difference,
