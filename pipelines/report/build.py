@@ -610,7 +610,7 @@ def render_html(
 
     charts = {chart.name: chart for chart in all_charts(tables, lang)}
     quality = tables["quality"]
-    failed = quality[quality["result"] != "bestått"]
+    failed = quality[~quality["passed"].astype(bool)]
     return (
         _environment()
         .get_template("report.html.j2")
@@ -661,7 +661,7 @@ def render_html(
             quality=html_table(quality, lang=lang),
             quality_summary={
                 "total": len(quality),
-                "passed": int((quality["result"] == "bestått").sum()),
+                "passed": int(quality["passed"].astype(bool).sum()),
                 "errors": int((failed["severity"].str.upper() == "ERROR").sum()),
                 "warnings": int((failed["severity"].str.upper() == "WARN").sum()),
             },

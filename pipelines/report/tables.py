@@ -781,7 +781,7 @@ _LONG_HEX = re.compile(r"\b[0-9a-fA-F]{16,}\b")
 def quality_table(quality: list[dict] | None) -> pd.DataFrame:
     """The data-quality results as published: long hexadecimal strings (pseudonymised
     participant keys, hashes) are cut out of the details, which are shortened."""
-    columns = ["check_name", "asset", "severity", "result", "description_nb", "details"]
+    columns = ["check_name", "asset", "severity", "passed", "description_nb", "details"]
     records = []
     for item in quality or []:
         details = item.get("details")
@@ -791,7 +791,7 @@ def quality_table(quality: list[dict] | None) -> pd.DataFrame:
                 "check_name": str(item.get("check_name", "")),
                 "asset": str(item.get("asset", "")),
                 "severity": str(item.get("severity", "")),
-                "result": "bestått" if item.get("passed") else "ikke bestått",
+                "passed": bool(item.get("passed")),  # "ja"/"nei" (yes/no) at render
                 "description_nb": str(item.get("description_nb") or "") or None,
                 "details": (text if len(text) <= 200 else text[:199] + "…") or None,
             }
