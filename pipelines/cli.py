@@ -20,6 +20,8 @@ import importlib
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import perf_counter
+from time import time as time_now
 
 from pipelines.portal.commands import dispatch as portal_dispatch
 from pipelines.portal.commands import register as portal_register
@@ -60,8 +62,23 @@ def prepare(settings: Settings) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.defs.run import instance_for, run_report
+    """Demo data through the whole pipeline, told in one screen: a line per stage with counts
+    and seconds, the quarter's key figures, where everything is. dbt's and Dagster's own logs
+    go to ``<IMDI_HOME>/logs/demo-<time>.log`` (``-v``: shown live instead)."""
+    from pipelines.defs.run import instance_for, run_report, run_update
     from pipelines.demo import generate
+    from pipelines.demo.story import (
+        Check,
+        captured_output,
+        checks_text,
+        continuation_line,
+        key_figure_lines,
+        number,
+        seconds,
+        shown_path,
+        stage_line,
+        validated_text,
+    )
     from pipelines.ingest.landing import land_path
     from pipelines.quarters import latest_complete_quarter, quarter_end, quarter_label
 
@@ -70,47 +87,154 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.replace(reference_date=settings.reference_date or reference)
     paths = settings.paths
     init(settings)
-    demo_dir = paths.home / "demo-files"
-    manifest = generate(
-        demo_dir,
-        participants=args.participants,
-        seed=args.seed,
-        reference_date=reference,
-        pseudonym_key=settings.key(),  # for the register extract (issue 14)
-    )
-    new = 0
-    for item in manifest.files:
-        arrived = item.arrived_on
-        if not isinstance(arrived, datetime):
-            arrived = datetime.combine(arrived, time(12, 0))
-        new += land_path(
-            paths, Path(item.path), channel="demo", received_at=arrived.replace(tzinfo=UTC)
-        ).is_new
-    print(
-        f"Demodata: {len(manifest.files)} filer generert, {new} nye i mottaket ({paths.landing})."
-    )
-    instance = instance_for(settings)
-    if not update(settings, instance):
-        return 1
     key = latest_complete_quarter(reference + timedelta(days=1))
-    if not run_report(settings, key, instance):
-        print("Kvartalsrapporten feilet; se loggen over.", file=sys.stderr)
-        return 1
     label = quarter_label(key)
-    print()
-    print("Ferdig. Resultater:")
-    print(f"  Publisert varehus (skrivebeskyttet kopi): {paths.published}")
-    print(
-        f"  Kvartalsrapport {label} per {quarter_end(key):%d.%m.%Y}: {paths.reports / label / 'kvartalsrapport.html'}"
-    )
-    print(
-        f"  Samme tabeller i Excel:                 {paths.reports / label / 'kvartalsrapport.xlsx'}"
-    )
-    print(f"  Datakvalitet (Great Expectations):      {paths.quality / 'data_docs' / 'index.html'}")
-    print('  Spørring: .venv/bin/imdi sql "select * from fct_attainment limit 10"')
-    print(
-        f"  Dagster-UI: make dev  (IMDI_REFERENCE_DATE={reference.isoformat()} holder demoens dato)"
-    )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    log_path = None if args.verbose else paths.home / "logs" / f"demo-{stamp}.log"
+    started = perf_counter()
+    with captured_output(log_path) as out:
+
+        def say(line: str = "") -> None:
+            print(line, file=out, flush=True)
+
+        say(
+            f"IMDi-demo: demodata gjennom hele løpet, kvartalsrapport {label} "
+            f"(demoens dato {reference:%d.%m.%Y})"
+        )
+        clock = perf_counter()
+        demo_dir = paths.home / "demo-files"
+        manifest = generate(
+            demo_dir,
+            participants=args.participants,
+            seed=args.seed,
+            reference_date=reference,
+            pseudonym_key=settings.key(),  # for the register extract (issue 14)
+        )
+        rows = sum(item.rows for item in manifest.files)
+        say(
+            stage_line(
+                "generated",
+                f"{len(manifest.files)} filer (Excel og CSV), {number(rows)} rader, "
+                f"{manifest.programmes} programmer, {number(manifest.participants)} deltakere",
+                perf_counter() - clock,
+            )
+        )
+        clock = perf_counter()
+        new = 0
+        for item in manifest.files:
+            arrived = item.arrived_on
+            if not isinstance(arrived, datetime):
+                arrived = datetime.combine(arrived, time(12, 0))
+            new += land_path(
+                paths, Path(item.path), channel="demo", received_at=arrived.replace(tzinfo=UTC)
+            ).is_new
+        say(
+            stage_line(
+                "landed",
+                f"{new} nye filer i mottaket ({shown_path(paths.landing)}), "
+                f"{len(manifest.files) - new} kjent fra før",
+                perf_counter() - clock,
+            )
+        )
+        level = "DEBUG" if log_path is not None else "INFO"
+        instance = instance_for(settings)
+        update_started = time_now()
+        update = run_update(settings, instance, log_level=level)
+        steps = update.step_seconds
+        ingest = update.materialized.get("raw_uploads", {})
+        if "raw_tables" in steps:
+            first, *rest = validated_text(ingest)
+            say(stage_line("validated", first, steps.get("raw_tables")))
+            for line in rest:
+                say(continuation_line(line))
+        dbt_checks = [
+            Check(c.name, c.passed, c.severity)
+            for c in update.checks
+            if c.step == "warehouse_models"
+        ]
+        if "warehouse_models" in steps:
+            models = [
+                k
+                for k in update.materialized
+                if k not in ("landing_zone", "published_warehouse") and not k.startswith("raw_")
+            ]
+            first, *rest = checks_text(dbt_checks, "tester")
+            say(
+                stage_line(
+                    "dbt", f"{len(models)} modeller bygget; {first}", steps["warehouse_models"]
+                )
+            )
+            for line in rest:
+                say(continuation_line(line))
+        quality = [
+            Check(c.name, c.passed, c.severity) for c in update.checks if c.step == "quality_checks"
+        ]
+        if "quality_checks" in steps:
+            first, *rest = checks_text(quality, "kontroller")
+            say(stage_line("checks", first, steps["quality_checks"]))
+            for line in rest:
+                say(continuation_line(line))
+        if not update:
+            from pipelines.checks.gate import explain_failed_update
+
+            say()
+            say("Oppdateringen av varehuset feilet:")
+            for line in explain_failed_update(paths, update.failed_steps, update_started, None):
+                say("  " + line)
+            if log_path is not None:
+                say(f"Hele loggen: {shown_path(log_path)}")
+            return 1
+        published = update.materialized.get("published_warehouse", {})
+        size = int(published.get("size_bytes", 0)) / 1e6
+        say(
+            stage_line(
+                "published",
+                f"{shown_path(paths.published)} ({f'{size:.1f}'.replace('.', ',')} MB, skrivebeskyttet kopi)",
+                steps.get("published_warehouse"),
+            )
+        )
+        report = run_report(settings, key, instance, log_level=level)
+        if not report:
+            say()
+            say(f"Kvartalsrapporten {label} feilet:")
+            for failure in report.failures[:5]:
+                say("  " + failure.splitlines()[0][:200])
+            if log_path is not None:
+                say(f"Hele loggen: {shown_path(log_path)}")
+            return 1
+        written = report.materialized.get("quarterly_report", {})
+        say(
+            stage_line(
+                "report",
+                f"{label} per {quarter_end(key):%d.%m.%Y}: HTML og Excel, "
+                f"{number(written.get('suppressed_cells', 0))} celler skjermet (små tall)",
+                report.step_seconds.get("quarterly_report"),
+            )
+        )
+        warnings = len(update.warnings) + len(report.warnings)
+        say(
+            f"  Ferdig på {seconds(perf_counter() - started)}"
+            + (f", {warnings} advarsler i loggen" if warnings else ", ingen advarsler")
+        )
+        say()
+        for line in key_figure_lines(
+            written.get("key_figures") or [], f"Nøkkeltall {label}, alle programmer"
+        ):
+            say(line)
+        say()
+        report_dir = paths.reports / label
+        say("Her er alt:")
+        for what, where in (
+            ("Kvartalsrapport (HTML, skrives ut på A4)", report_dir / "kvartalsrapport.html"),
+            ("Samme tabeller og alle kull i Excel", report_dir / "kvartalsrapport.xlsx"),
+            ("Datakvalitet (virker uten nett)", paths.quality / "index.html"),
+            ("Varehuset for analytikere (lesetilgang)", paths.published),
+        ):
+            say(f"  {what + ':':<42}{shown_path(where)}")
+        say(f'  {"Spørring:":<42}.venv/bin/imdi sql "select * from fct_attainment limit 10"')
+        say(f"  {'Dagster-UI:':<42}make dev  (IMDI_REFERENCE_DATE={reference.isoformat()})")
+        if log_path is not None:
+            say(f"  {'Full logg fra dbt og Dagster:':<42}{shown_path(log_path)}")
     return 0
 
 
@@ -178,7 +302,11 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.quarters import latest_complete_quarter, quarter_key
 
     key = quarter_key(args.quarter) if args.quarter else latest_complete_quarter(settings.today())
-    return 0 if run_report(settings, key) else 1
+    outcome = run_report(settings, key, languages=(args.lang,))
+    if outcome:
+        written = outcome.materialized.get("quarterly_report", {})
+        print(written.get(f"html_{args.lang}", ""))
+    return 0 if outcome else 1
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
@@ -226,6 +354,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--participants", type=int, default=None)
     demo.add_argument("--seed", type=int, default=2019)
     demo.add_argument("--reference-date", default="2020-06-30")
+    demo.add_argument(
+        "-v", "--verbose", action="store_true", help="vis loggene fra dbt og Dagster underveis"
+    )
     upload = sub.add_parser("upload", help="last opp en fil til mottaket")
     upload.add_argument("file")
     upload.add_argument("--programme", required=True, help="Program-ID filen gjelder")
@@ -235,6 +366,12 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="lag kvartalsrapport")
     report.add_argument(
         "--quarter", default=None, help="f.eks. 2020-K2 (standard: siste hele kvartal)"
+    )
+    report.add_argument(
+        "--lang",
+        choices=["nb", "en"],
+        default="nb",
+        help="språk: nb (kvartalsrapport.html) eller en (quarterly-report.html)",
     )
     sql = sub.add_parser("sql", help="spørring mot den publiserte kopien")
     sql.add_argument("query")

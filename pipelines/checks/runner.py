@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.checks.gx_session import session_for
+from pipelines.checks.pages import write_quality_page
 from pipelines.checks.results import merge_results, quality_lock
 from pipelines.checks.rules import RULES, CheckOutcome, Rule
 from pipelines.settings import Paths, Settings
@@ -108,6 +109,8 @@ def run_quality_checks(
             [outcome.to_record(checked_at, run_id) for outcome in outcomes],
             known_checks=RULES_BY_NAME,
         )
+        # The quality page analysts open (offline, self-contained), from the merged results.
+        write_quality_page(paths)
     return outcomes
 
 

@@ -26,6 +26,7 @@ from pipelines.report.labels import (
     is_missing,
     is_suppressed,
     status_group_labels,
+    tr,
 )
 
 HORIZON_COLOURS = {0: "#9ecae1", 6: "#4292c6", 12: "#08306b"}
@@ -105,7 +106,7 @@ def _figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, list]:
     return figure, axes
 
 
-def programme_chart(programmes) -> Chart | None:
+def programme_chart(programmes, lang: str = "nb") -> Chart | None:
     """Share in work and in relevant work per programme, grouped by horizon (horizontal bars)."""
     rows = programmes[programmes["level"] == LEVEL_LABELS["programme"]]
     if rows.empty:
@@ -116,8 +117,8 @@ def programme_chart(programmes) -> Chart | None:
         figure, axes = _figure(9.5, height, ncols=2)
         bar = 0.8 / len(HORIZONS)
         for ax, column, title in (
-            (axes[0], "pct_employed_of_all", "I jobb, % av alle"),
-            (axes[1], "pct_relevant_work_of_all", "I relevant jobb, % av alle"),
+            (axes[0], "pct_employed_of_all", tr("I jobb, % av alle", lang)),
+            (axes[1], "pct_relevant_work_of_all", tr("I relevant jobb, % av alle", lang)),
         ):
             for k, h in enumerate(HORIZONS):
                 for i, name in enumerate(names):
@@ -130,7 +131,12 @@ def programme_chart(programmes) -> Chart | None:
                     if math.isnan(value):
                         if is_suppressed(raw):
                             ax.text(
-                                1, y, "– skjermet", va="center", fontsize=6, color=HIDDEN_COLOUR
+                                1,
+                                y,
+                                "– " + tr("skjermet", lang),
+                                va="center",
+                                fontsize=6,
+                                color=HIDDEN_COLOUR,
                             )
                         continue
                     ax.barh(y, value, height=bar, color=HORIZON_COLOURS[h])
@@ -144,25 +150,28 @@ def programme_chart(programmes) -> Chart | None:
             ax.set_axisbelow(True)
         axes[1].set_yticklabels([])
         figure.legend(
-            handles=[Patch(color=HORIZON_COLOURS[h], label=horizon_title(h)) for h in HORIZONS],
+            handles=[
+                Patch(color=HORIZON_COLOURS[h], label=tr(horizon_title(h), lang)) for h in HORIZONS
+            ],
             loc="lower center",
             ncol=len(HORIZONS),
             frameon=False,
             bbox_to_anchor=(0.5, -0.02),
         )
         figure.tight_layout(rect=(0, 0.05, 1, 1))
-    description = (
-        "Andel i jobb og i relevant jobb per program ved programslutt, 6 og 12 måneder etter."
+    description = tr(
+        "Andel i jobb og i relevant jobb per program ved programslutt, 6 og 12 måneder etter.",
+        lang,
     )
     return Chart(
         "programmes",
-        "Måloppnåelse per program og oppfølgingstidspunkt",
+        tr("Måloppnåelse per program og oppfølgingstidspunkt", lang),
         description,
         _to_svg(figure, "programmes", description),
     )
 
 
-def status_chart(distribution) -> Chart | None:
+def status_chart(distribution, lang: str = "nb") -> Chart | None:
     """Status groups at 0, 6 and 12 months as 100 % stacked bars."""
     total_row = distribution[distribution["category"] == "total"]
     if total_row.empty or is_suppressed(total_row.iloc[0]["n_0"]):
@@ -206,13 +215,15 @@ def status_chart(distribution) -> Chart | None:
                     hatch="////",
                 )
         ax.set_yticks(range(len(HORIZONS)))
-        ax.set_yticklabels([horizon_title(h) for h in HORIZONS])
+        ax.set_yticklabels([tr(horizon_title(h), lang) for h in HORIZONS])
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
-        ax.set_xlabel("% av alle deltakere")
-        handles = [Patch(color=STATUS_COLOURS[g], label=labels[g]) for g in STATUS_GROUPS]
+        ax.set_xlabel(tr("% av alle deltakere", lang))
+        handles = [Patch(color=STATUS_COLOURS[g], label=tr(labels[g], lang)) for g in STATUS_GROUPS]
         handles.append(
-            Patch(facecolor="white", edgecolor=HIDDEN_COLOUR, hatch="////", label="Skjermet")
+            Patch(
+                facecolor="white", edgecolor=HIDDEN_COLOUR, hatch="////", label=tr("Skjermet", lang)
+            )
         )
         ax.legend(
             handles=handles,
@@ -223,18 +234,21 @@ def status_chart(distribution) -> Chart | None:
             fontsize=7,
         )
         figure.tight_layout()
-    description = (
-        "Statusfordeling ved programslutt, 6 og 12 måneder etter, i prosent av alle deltakere."
+    description = tr(
+        "Statusfordeling ved programslutt, 6 og 12 måneder etter, i prosent av alle deltakere.",
+        lang,
     )
     return Chart(
         "status",
-        "Status fra programslutt til 6 og 12 måneder etter",
+        tr("Status fra programslutt til 6 og 12 måneder etter", lang),
         description,
         _to_svg(figure, "status", description),
     )
 
 
-def _line_chart(trend, panels: list[tuple[str, str]], name: str, title: str, description: str):
+def _line_chart(
+    trend, panels: list[tuple[str, str]], name: str, title: str, description: str, lang: str
+):
     if trend.empty:
         return None
     quarters = list(dict.fromkeys(trend["quarter"]))
@@ -251,7 +265,7 @@ def _line_chart(trend, panels: list[tuple[str, str]], name: str, title: str, des
                     marker="o",
                     markersize=3,
                     color=HORIZON_COLOURS[h],
-                    label=horizon_title(h),
+                    label=tr(horizon_title(h), lang),
                 )
             ax.set_xticks(range(len(quarters)))
             ax.set_xticklabels(quarters, rotation=45, ha="right", fontsize=7)
@@ -264,34 +278,80 @@ def _line_chart(trend, panels: list[tuple[str, str]], name: str, title: str, des
     return Chart(name, title, description, _to_svg(figure, name, description))
 
 
-def coverage_chart(trend) -> Chart | None:
+def coverage_chart(trend, lang: str = "nb") -> Chart | None:
     return _line_chart(
         trend,
-        [("coverage_pct", "Dekning (% med kjent status)")],
+        [("coverage_pct", tr("Dekning (% med kjent status)", lang))],
         "coverage",
-        "Oppfølgingsdekning over tid",
-        "Andel med kjent status per kvartal, ved programslutt, 6 og 12 måneder etter.",
+        tr("Oppfølgingsdekning over tid", lang),
+        tr("Andel med kjent status per kvartal, ved programslutt, 6 og 12 måneder etter.", lang),
+        lang,
     )
 
 
-def trend_chart(trend) -> Chart | None:
+def trend_chart(trend, lang: str = "nb") -> Chart | None:
     return _line_chart(
         trend,
         [
-            ("pct_employed_of_all", "I jobb, % av alle"),
-            ("pct_relevant_work_of_all", "I relevant jobb, % av alle"),
+            ("pct_employed_of_all", tr("I jobb, % av alle", lang)),
+            ("pct_relevant_work_of_all", tr("I relevant jobb, % av alle", lang)),
         ],
         "trend",
-        "Utvikling over kvartalene",
-        "Andel i jobb og i relevant jobb per kvartal, ved programslutt, 6 og 12 måneder etter.",
+        tr("Utvikling over kvartalene", lang),
+        tr(
+            "Andel i jobb og i relevant jobb per kvartal, ved programslutt, 6 og 12 måneder etter.",
+            lang,
+        ),
+        lang,
     )
 
 
-def all_charts(tables) -> list[Chart]:
+def all_charts(tables, lang: str = "nb") -> list[Chart]:
     charts = [
-        programme_chart(tables["programmes"]),
-        status_chart(tables["status_distribution"]),
-        coverage_chart(tables["trend"]),
-        trend_chart(tables["trend"]),
+        programme_chart(tables["programmes"], lang),
+        status_chart(tables["status_distribution"], lang),
+        coverage_chart(tables["trend"], lang),
+        trend_chart(tables["trend"], lang),
     ]
     return [chart for chart in charts if chart is not None]
+
+
+SPARK_COLOURS = {"employed": "#08306b", "relevant_work": "#4292c6", "right_shelf": "#e6550d"}
+
+
+def sparkline(series: dict[str, list[float | None]], label: str, width: int = 72) -> str:
+    """A small multiple: each indicator's share (0-100 %) at 0, 6 and 12 months as a line, drawn
+    by hand as a tiny inline SVG (no matplotlib, no ids, nothing fetched). A hidden or missing
+    share is a gap; a point with no neighbour is a dot."""
+    height, pad = 30, 3
+    step = (width - 2 * pad) / (len(HORIZONS) - 1)
+
+    def xy(i: int, value: float) -> tuple[float, float]:
+        return pad + i * step, pad + (100 - value) / 100 * (height - 2 * pad)
+
+    parts = [
+        f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
+        'stroke="#d0d7de" stroke-width="1"/>'
+    ]
+    for code, values in series.items():
+        colour = SPARK_COLOURS.get(code, "#555555")
+        run: list[tuple[float, float]] = []
+        for i, value in enumerate([*values, None]):
+            if value is not None and not math.isnan(value):
+                run.append(xy(i, value))
+                continue
+            if len(run) == 1:
+                x, y = run[0]
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="{colour}"/>')
+            elif run:
+                points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                parts.append(
+                    f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                    'stroke-width="1.6"/>'
+                )
+            run = []
+    text = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{text}">' + "".join(parts) + "</svg>"
+    )

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from pipelines.report.labels import column_info, is_missing
+from pipelines.report.labels import column_label, is_missing, tr
 
 SHEET_TITLES = {
     "headline": "Hovedtall",
@@ -38,9 +38,9 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 _FORMATS = {"count": "#,##0", "int": "0", "pct": "0.0", "number": "0.0", "date": "DD.MM.YYYY"}
 
 
-def _cell_value(value: object, kind: str) -> object:
+def _cell_value(value: object, kind: str, lang: str = "nb") -> object:
     if isinstance(value, str):
-        return value
+        return tr(value, lang)
     if is_missing(value):
         return None
     if isinstance(value, bool):
@@ -55,15 +55,15 @@ def _cell_value(value: object, kind: str) -> object:
     return value
 
 
-def _write_table(ws, frame: pd.DataFrame) -> None:
-    infos = [column_info(c) for c in frame.columns]
+def _write_table(ws, frame: pd.DataFrame, lang: str = "nb") -> None:
+    infos = [column_label(c, lang) for c in frame.columns]
     ws.append([info.label for info in infos])
     for cell in ws[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for record in frame.itertuples(index=False):
-        ws.append([_cell_value(v, info.kind) for v, info in zip(record, infos, strict=True)])
+        ws.append([_cell_value(v, info.kind, lang) for v, info in zip(record, infos, strict=True)])
     for j, info in enumerate(infos, start=1):
         letter = get_column_letter(j)
         fmt = _FORMATS.get(info.kind)
@@ -83,11 +83,13 @@ def write_workbook(
     path: Path,
     tables: dict[str, pd.DataFrame],
     about: list[tuple[str, str]],
+    lang: str = "nb",
 ) -> Path:
-    """Write the tables and an "Om rapporten" sheet (``about``: heading/text pairs)."""
+    """Write the tables and an "Om rapporten" sheet (``about``: heading/text pairs), labels in
+    ``lang`` (the values are the same in every language)."""
     workbook = Workbook()
     info = workbook.active
-    info.title = "Om rapporten"
+    info.title = tr("Om rapporten", lang)
     info.column_dimensions["A"].width = 34
     info.column_dimensions["B"].width = 110
     for heading, text in about:
@@ -97,18 +99,20 @@ def write_workbook(
         info.cell(info.max_row, 1).alignment = Alignment(vertical="top")
 
     for name, frame in tables.items():
-        ws = workbook.create_sheet(SHEET_TITLES.get(name, name)[:31])
-        _write_table(ws, frame)
+        ws = workbook.create_sheet(tr(SHEET_TITLES.get(name, name), lang)[:31])
+        _write_table(ws, frame, lang)
 
-    columns = workbook.create_sheet("Kolonner")
-    columns.append(["Ark", "Kolonne", "Kode", "Forklaring"])
+    columns = workbook.create_sheet(tr("Kolonner", lang))
+    columns.append([tr(text, lang) for text in ("Ark", "Kolonne", "Kode", "Forklaring")])
     for cell in columns[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
     for name, frame in tables.items():
         for code in frame.columns:
-            meta = column_info(code)
-            columns.append([SHEET_TITLES.get(name, name), meta.label, code, meta.description])
+            meta = column_label(code, lang)
+            columns.append(
+                [tr(SHEET_TITLES.get(name, name), lang), meta.label, code, meta.description]
+            )
     for letter, width in zip("ABCD", (22, 40, 30, 90), strict=True):
         columns.column_dimensions[letter].width = width
     workbook.save(path)

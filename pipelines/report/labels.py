@@ -206,7 +206,7 @@ COLUMNS: dict[str, ColumnInfo] = {
     "check_name": ColumnInfo("Kontroll", "text"),
     "asset": ColumnInfo("Datasett", "text"),
     "severity": ColumnInfo("Alvorlighet", "text"),
-    "result": ColumnInfo("Resultat", "text"),
+    "passed": ColumnInfo("Bestått", "text"),
     "description_nb": ColumnInfo("Beskrivelse", "text"),
     "details": ColumnInfo("Detaljer", "text"),
 }
@@ -348,3 +348,360 @@ def norwegian_date(day: date) -> str:
 
 def is_suppressed(value: object) -> bool:
     return isinstance(value, str) and value == SUPPRESSED
+
+
+# --- English ---------------------------------------------------------------------------------
+
+LANGUAGES = ("nb", "en")
+
+# The report's fixed Norwegian texts (HTML, workbook, charts, table labels) and their English
+# twins, in one place; indicator labels come from schemas/indicators.yaml (label_en, short_en).
+# The report is written in Norwegian and translated at render with `tr`; numbers and codes are
+# the same in both languages.
+ENGLISH: dict[str, str] = {
+    # levels, targets, horizons, status groups, results
+    "Alle programmer": "All programmes",
+    "Program totalt": "Programme total",
+    "Tilskuddsår": "Grant year",
+    "Kull": "Cohort",
+    "nådd": "met",
+    "ikke nådd": "not met",
+    "ingen mål": "no target",
+    "skjermet": "suppressed",
+    "Skjermet": "Suppressed",
+    "ved programslutt": "at programme end",
+    "Ved programslutt": "At programme end",
+    "6 måneder etter": "6 months after",
+    "12 måneder etter": "12 months after",
+    "Alle deltakere": "All participants",
+    "Alle": "All",
+    "Ikke forfalt ennå": "Not due yet",
+    "I jobb": "In work",
+    "i jobb": "in work",
+    "relevant jobb": "relevant work",
+    "Relevant jobb": "Relevant work",
+    "Rett hylle": "Right shelf",
+    "Dekning": "Coverage",
+    "Deltakere": "Participants",
+    "Dekn.": "Cov.",
+    "Jobb": "Work",
+    "Relev.": "Relev.",
+    "Hylle": "Shelf",
+    "mnd": "mo.",
+    # headline rows
+    "Deltakere i oppfølging (forfalt eller rapportert) – nevner for «% av alle»": (
+        "Participants in follow-up (due or reported) – denominator of “% of all”"
+    ),
+    "Rapportert": "Reported",
+    "Kjent status – nevner for «% av kjent status» (andel = dekning)": (
+        "Known status – denominator of “% of known status” (share = coverage)"
+    ),
+    "Forfalt, ikke rapportert": "Overdue, not reported",
+    # sheets and sections
+    "Hovedtall": "Headline",
+    "Per program": "Per programme",
+    "Mål": "Targets",
+    "Statusfordeling": "Status distribution",
+    "Statusoverganger": "Status transitions",
+    "Utvikling": "Trend",
+    "Sagt og vist": "Said and shown",
+    "Forfalte oppfølginger": "Overdue follow-ups",
+    "Alle indikatorer": "All indicators",
+    "Datakvalitet": "Data quality",
+    "Om rapporten": "About the report",
+    "Kolonner": "Columns",
+    "Ark": "Sheet",
+    "Kolonne": "Column",
+    "Kode": "Code",
+    "Forklaring": "Explanation",
+    "Innhold": "Contents",
+    "Hovedtall for kvartalet": "Headline figures for the quarter",
+    "Måloppnåelse mot programmenes egne mål": "Attainment against the programmes' own targets",
+    "Figurer": "Charts",
+    "Statusoverganger fra programslutt til 6 og 12 måneder": (
+        "Status transitions from programme end to 6 and 12 months"
+    ),
+    "Utvikling over tid": "Development over time",
+    "Hva programmene sa, og hva deltakerdataene viser": (
+        "What the programmes said, and what the participant data show"
+    ),
+    "Definisjoner og merknader": "Definitions and notes",
+    "Overganger": "Transitions",
+    "Måloppnåelse i mentor- og traineeprogrammene – {quarter}": (
+        "Attainment in the mentor and trainee programmes – {quarter}"
+    ),
+    "Tall per {as_of} · Kvartal {quarter} · Tall under {threshold} er skjermet ({suppressed})": (
+        "Figures as of {as_of} · Quarter {quarter} · Numbers below {threshold} are suppressed "
+        "({suppressed})"
+    ),
+    "Mentor- og traineeprogrammer med tilskudd fra IMDi: deltakere med høyere utdanning fra "
+    "utlandet, fulgt opp ved programslutt og 6 og 12 måneder etter.": (
+        "Mentor and trainee programmes funded by IMDi: participants with higher education from "
+        "abroad, followed up at programme end and 6 and 12 months after."
+    ),
+    "Alle programmer samlet. Hver andel står med sin nevner: «% av alle» er av alle deltakere i "
+    "oppfølging (forfalt eller rapportert), «% av kjent status» er av dem med rapportert, kjent "
+    "status.": (
+        "All programmes together. Each share stands with its denominator: “% of all” is of all "
+        "participants in follow-up (due or reported), “% of known status” of those with a "
+        "reported, known status."
+    ),
+    "Indikator": "Indicator",
+    "Antall": "Number",
+    "% av alle": "% of all",
+    "% av kjent status": "% of known status",
+    "Deltakere i alt (ikke trukket)": "Participants in total (not withdrawn)",
+    "alle deltakere i dataene": "all participants in the data",
+    "kjent status av {n} i oppfølging": "known status of {n} in follow-up",
+    "{label} etter 12 måneder": "{label} after 12 months",
+    "av alle i oppfølging; {share} av dem med kjent status": (
+        "of all in follow-up; {share} of those with known status"
+    ),
+    "ingen data": "no data",
+    "I relevant jobb": "In relevant work",
+    "«På rett hylle»": "“Right shelf”",
+    "Program": "Programme",
+    "N": "N",
+    "Mål, siste tilskuddsår": "Targets, latest grant year",
+    "Én rad per program: alle programmets tilskuddsår samlet, ved programslutt (0) og 6 og 12 "
+    "måneder etter. N = deltakere i oppfølging; Dekn. = dekning, andelen med kjent status; Jobb, "
+    "Relev. og Hylle = i jobb, i relevant jobb og «på rett hylle», i % av alle deltakere i "
+    "oppfølging. Linjene viser utviklingen fra 0 til 6 til 12 måneder (0–100 %); brudd betyr "
+    "skjermet tall. Til høyre: programmets siste tilskuddsår og om det nådde sine egne mål.": (
+        "One row per programme: all its grant years together, at programme end (0) and 6 and 12 "
+        "months after. N = participants in follow-up; Cov. = coverage, the share with known "
+        "status; Work, Relev. and Shelf = in work, in relevant work and “right shelf”, as % of "
+        "all participants in follow-up. The lines show the way from 0 to 6 to 12 months "
+        "(0–100 %); a gap means a suppressed number. On the right: the programme's latest grant "
+        "year and whether it met its own targets."
+    ),
+    "Hvert tilskuddsår og kull står i arket «{sheet}» i": (
+        "Each grant year and cohort is in the sheet “{sheet}” of"
+    ),
+    ", alle indikatorene i arket «{sheet}».": ", all indicators in the sheet “{sheet}”.",
+    "Programmenes mål for andel i jobb (og i relevant jobb etter 12 måneder) fra "
+    "programregisteret, mot faktisk andel av alle deltakere i oppfølging. «nådd», «ikke nådd» "
+    "eller «ingen mål».": (
+        "The programmes' targets for the share in work (and in relevant work after 12 months) "
+        "from the programme register, against the actual share of all participants in "
+        "follow-up: “met”, “not met” or “no target”."
+    ),
+    "Her vises tilskuddsårene som har mål; hvert kull står i arket «{sheet}» i": (
+        "Shown here: the grant years that have targets; each cohort is in the sheet “{sheet}” of"
+    ),
+    "Figuren kan ikke vises fordi tallene den bygger på er skjermet eller mangler.": (
+        "The chart cannot be shown because the numbers it is drawn from are suppressed or missing."
+    ),
+    "Skjermede andeler er markert «– skjermet».": "Suppressed shares are marked “– suppressed”.",
+    "Skjermede statusgrupper er slått sammen i det skraverte feltet.": (
+        "Suppressed status groups are merged in the hatched segment."
+    ),
+    "Brudd i linjen betyr skjermet tall.": "A gap in the line means a suppressed number.",
+    "Alle deltakere (ikke trukket) etter statusgruppe ved hvert tidspunkt, og hvordan de flytter "
+    "seg mellom gruppene.": (
+        "All participants (not withdrawn) by status group at each follow-up, and how they move "
+        "between the groups."
+    ),
+    "Fra {a} til {b}": "From {a} to {b}",
+    "Alle programmer samlet, slik tallene sto ved hvert kvartalsslutt. Senere rettelser endrer "
+    "ikke et tidligere kvartal.": (
+        "All programmes together, as the figures stood at each quarter end. Later corrections do "
+        "not change an earlier quarter."
+    ),
+    "Programmenes egne tall fra statusrapportene («sagt») ved siden av deltakerdataene for samme "
+    "program og tilskuddsår («vist»). Differanse = sagt minus vist.": (
+        "The programmes' own figures from their status reports (“said”) beside the participant "
+        "data for the same programme and grant year (“shown”). Difference = said minus shown."
+    ),
+    "Antall oppfølginger som er forfalt uten rapport, per program og tidspunkt. Ingen "
+    "deltakerreferanser vises.": (
+        "Follow-ups overdue without a report, per programme and follow-up. No participant "
+        "references are shown."
+    ),
+    "Ingen resultater fra datakvalitetskontrollene var tilgjengelige for denne rapporten.": (
+        "No results from the data quality checks were available for this report."
+    ),
+    "{passed} av {total} kontroller bestått. Ikke bestått: {errors} feil (ERROR) og {warnings} "
+    "advarsler (WARN).": (
+        "{passed} of {total} checks passed. Not passed: {errors} errors (ERROR) and {warnings} "
+        "warnings (WARN)."
+    ),
+    "Tall per": "Figures as of",
+    "Skjermingsgrense": "Suppression threshold",
+    "Heltid fra stillingsprosent": "Full-time from position %",
+    "IMDi – måloppnåelse i mentor- og traineeprogrammene, {quarter}. Samme tabeller finnes i "
+    "Excel-filen {workbook}.": (
+        "IMDi – attainment in the mentor and trainee programmes, {quarter}. The same tables are "
+        "in the Excel file {workbook}."
+    ),
+    "Ingen rader.": "No rows.",
+    # charts
+    "I jobb, % av alle": "In work, % of all",
+    "I relevant jobb, % av alle": "In relevant work, % of all",
+    "Andel i jobb og i relevant jobb per program ved programslutt, 6 og 12 måneder etter.": (
+        "Share in work and in relevant work per programme at programme end, 6 and 12 months after."
+    ),
+    "Måloppnåelse per program og oppfølgingstidspunkt": "Attainment per programme and follow-up",
+    "% av alle deltakere": "% of all participants",
+    "Statusfordeling ved programslutt, 6 og 12 måneder etter, i prosent av alle deltakere.": (
+        "Status distribution at programme end, 6 and 12 months after, as % of all participants."
+    ),
+    "Status fra programslutt til 6 og 12 måneder etter": (
+        "Status from programme end to 6 and 12 months after"
+    ),
+    "Dekning (% med kjent status)": "Coverage (% with known status)",
+    "Oppfølgingsdekning over tid": "Follow-up coverage over time",
+    "Andel med kjent status per kvartal, ved programslutt, 6 og 12 måneder etter.": (
+        "Share with known status per quarter, at programme end, 6 and 12 months after."
+    ),
+    "Utvikling over kvartalene": "Development over the quarters",
+    "Andel i jobb og i relevant jobb per kvartal, ved programslutt, 6 og 12 måneder etter.": (
+        "Share in work and in relevant work per quarter, at programme end, 6 and 12 months after."
+    ),
+}
+
+STATUS_GROUPS_EN = {
+    "employed": "Employed, self-employed",
+    "internship_education": "Internship, education",
+    "unemployed": "Unemployed",
+    "other": "Parental leave, moved abroad, other",
+    "unknown": "Unknown or not reported",
+    "not_due": "Not due yet",
+}
+
+
+def _english_columns() -> dict[str, ColumnInfo]:
+    columns: dict[str, ColumnInfo] = {}
+    for i in indicators():
+        columns[f"n_{i.code}"] = ColumnInfo(f"Number {i.short_en}", "count", f"{i.label_en}.")
+        columns[f"pct_{i.code}_of_all"] = ColumnInfo(
+            f"% {i.short_en} of all", "pct", f"{i.label_en}: share of all in follow-up."
+        )
+        columns[f"pct_{i.code}_of_known"] = ColumnInfo(
+            f"% {i.short_en} of known status", "pct", f"{i.label_en}: share of known status."
+        )
+    plain = {
+        "level": "Level",
+        "programme_id": "Programme ID",
+        "programme_name": "Programme",
+        "grant_year": "Grant year",
+        "cohort": "Cohort",
+        "horizon_months": "Follow-up (months)",
+        "horizon": "Follow-up",
+        "participants": "Participants in follow-up",
+        "reported": "Reported",
+        "pct_reported_of_all": "% reported",
+        "known_status": "Known status",
+        "coverage_pct": "Coverage %",
+        "overdue": "Overdue, not reported",
+        "pct_overdue_of_all": "% overdue",
+        "target_employed_pct": "Target % in work",
+        "employed_target": "Target in work",
+        "target_relevant_pct": "Target % in relevant work",
+        "relevant_target": "Target relevant work",
+        "as_of_date": "As of",
+        "quarter": "Quarter",
+        "indicator": "Code",
+        "label": "Indicator",
+        "category": "Code",
+        "category_label": "Status",
+        "from_horizon": "From (months)",
+        "to_horizon": "To (months)",
+        "from_category": "From code",
+        "from_label": "From status",
+        "to_total": "Total",
+        "period_end": "Period to",
+        "pairs_planned": "Pairs planned",
+        "pairs_recruited": "Pairs recruited (said)",
+        "shown_participants": "Participants (shown)",
+        "recruited_difference": "Difference recruited",
+        "participants_completed": "Completed (said)",
+        "shown_completed": "Completed (shown)",
+        "completed_difference": "Difference completed",
+        "reported_employed": "In work (said)",
+        "shown_employed_0": "In work at end (shown)",
+        "employed_difference": "Difference in work",
+        "reported_relevant": "In relevant work (said)",
+        "shown_relevant_0": "In relevant work at end (shown)",
+        "relevant_difference": "Difference relevant",
+        "reported_attainment": "Attainment (the programme's own words, Norwegian)",
+        "median_days_overdue": "Median days overdue",
+        "check_name": "Check",
+        "asset": "Dataset",
+        "severity": "Severity",
+        "passed": "Passed",
+        "description_nb": "Description (Norwegian)",
+        "details": "Details",
+        "overdue_total": "Overdue in total",
+    }
+    for code, label in plain.items():
+        columns[code] = ColumnInfo(label, COLUMNS[code].kind)
+    for h in HORIZONS:
+        columns[f"n_{h}"] = ColumnInfo(f"Number, {h} months", "count")
+        columns[f"pct_of_all_{h}"] = ColumnInfo(f"% of all, {h} months", "pct")
+        columns[f"pct_of_known_{h}"] = ColumnInfo(f"% of known status, {h} months", "pct")
+        columns[f"pct_{h}"] = ColumnInfo(f"% of all, {h} months", "pct")
+        when = f"{h} months after" if h else "at programme end"
+        columns[f"overdue_{h}"] = ColumnInfo(f"Overdue {when}", "count")
+    for group in STATUS_GROUPS:
+        columns[f"to_{group}"] = ColumnInfo(f"To: {group}", "count")
+    return columns
+
+
+@cache
+def english() -> dict[str, str]:
+    """Norwegian text -> English: the fixed texts above, the indicators' and status groups'
+    labels."""
+    catalog = dict(ENGLISH)
+    for i in indicators():
+        catalog[i.label_nb] = i.label_en
+        catalog[i.short_nb] = i.short_en
+        catalog[capitalised(i.short_nb)] = capitalised(i.short_en)
+    for group, label in status_group_labels().items():
+        catalog[label] = STATUS_GROUPS_EN[group]
+    return catalog
+
+
+def tr(text: str, lang: str = "nb") -> str:
+    """``text`` (Norwegian) in ``lang``; a text without an English twin stays as it is."""
+    if lang == "nb":
+        return text
+    return english().get(text, text)
+
+
+@cache
+def english_columns() -> dict[str, ColumnInfo]:
+    return _english_columns()
+
+
+def column_label(code: str, lang: str = "nb") -> ColumnInfo:
+    """A column's header, kind and explanation in ``lang``."""
+    info = column_info(code)
+    if lang == "nb":
+        return info
+    english_info = english_columns().get(code)
+    if english_info is None:
+        return ColumnInfo(tr(info.label, lang), info.kind, tr(info.description, lang))
+    return english_info
+
+
+def format_number(value: object, kind: str, lang: str = "nb") -> str:
+    """``format_value`` in ``lang``: English has a decimal point and thousands commas."""
+    text = format_value(value, kind)
+    if lang == "nb" or isinstance(value, str):
+        return tr(text, lang) if isinstance(value, str) else text
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return text.replace(",", ".").replace("\u00a0", ",")
+
+
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def format_date(day: date, lang: str = "nb") -> str:
+    if lang == "nb":
+        return norwegian_date(day)
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"

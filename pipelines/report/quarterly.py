@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -31,9 +32,11 @@ def load_quality_results(paths: Paths) -> list[dict] | None:
     return json.loads(results.read_text(encoding="utf-8"))
 
 
-def build_report_for_quarter(settings: Settings, quarter: date | str) -> ReportFiles:
+def build_report_for_quarter(
+    settings: Settings, quarter: date | str, languages: Sequence[str] = ("nb",)
+) -> ReportFiles:
     """Render the report for the quarter that ``quarter`` lies in, as of its last day, from the
-    published copy, into ``<reports>/<label>/``."""
+    published copy, into ``<reports>/<label>/``, in each of ``languages`` ("nb", "en")."""
     paths = settings.paths
     as_of_date = quarter_end(quarter)
     label = quarter_label(quarter)
@@ -57,6 +60,7 @@ def build_report_for_quarter(settings: Settings, quarter: date | str) -> ReportF
                 threshold=settings.suppression_threshold,
                 full_time_threshold=settings.full_time_threshold,
                 quality=load_quality_results(paths),
+                languages=languages,
             )
         finally:
             con.close()

@@ -33,6 +33,7 @@ from pipelines.report.labels import (
     status_group_labels,
 )
 from pipelines.report.marts import Marts
+from pipelines.report.overview import programme_overview
 from pipelines.report.suppression import (
     SUPPRESSED,
     CellRef,
@@ -780,7 +781,7 @@ _LONG_HEX = re.compile(r"\b[0-9a-fA-F]{16,}\b")
 def quality_table(quality: list[dict] | None) -> pd.DataFrame:
     """The data-quality results as published: long hexadecimal strings (pseudonymised
     participant keys, hashes) are cut out of the details, which are shortened."""
-    columns = ["check_name", "asset", "severity", "result", "description_nb", "details"]
+    columns = ["check_name", "asset", "severity", "passed", "description_nb", "details"]
     records = []
     for item in quality or []:
         details = item.get("details")
@@ -790,7 +791,7 @@ def quality_table(quality: list[dict] | None) -> pd.DataFrame:
                 "check_name": str(item.get("check_name", "")),
                 "asset": str(item.get("asset", "")),
                 "severity": str(item.get("severity", "")),
-                "result": "bestått" if item.get("passed") else "ikke bestått",
+                "passed": bool(item.get("passed")),  # "ja"/"nei" (yes/no) at render
                 "description_nb": str(item.get("description_nb") or "") or None,
                 "details": (text if len(text) <= 200 else text[:199] + "…") or None,
             }
@@ -806,6 +807,7 @@ class ReportTables:
     tables: dict[str, pd.DataFrame]
     current: ProtectedQuarter
     participants_total: object  # the transitions' grand total, as published
+    overview: pd.DataFrame  # one row per programme (HTML; its cells are in "programmes")
 
 
 def build_tables(
@@ -860,4 +862,5 @@ def build_tables(
         tables=tables,
         current=current,
         participants_total=total_row["participants"].iloc[0],
+        overview=programme_overview(detail, tables["targets"]),
     )

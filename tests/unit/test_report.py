@@ -515,6 +515,8 @@ def test_workbook_has_every_table_with_the_same_values(report: ReportFiles) -> N
             for cell, value in zip(values, record, strict=True):
                 if isinstance(value, str):
                     assert cell == value
+                elif isinstance(value, bool):  # a code; its Norwegian label in the sheet
+                    assert cell == ("ja" if value else "nei")
                 elif value is None or value != value:  # None or NaN
                     assert cell is None
                 elif isinstance(value, date):

@@ -21,7 +21,13 @@ class Translator(DagsterDbtTranslator):
         return "warehouse"
 
 
-translator = Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# dbt tests become asset checks; tests on the raw sources become checks on the raw tables
+# (written by the ingest assets), so Dagster records every test as a check result.
+translator = Translator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=True
+    )
+)
 
 
 @dbt_assets(

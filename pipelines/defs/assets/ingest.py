@@ -18,6 +18,18 @@ RAW_TABLES = (
 )
 
 
+def top_reasons(con, upload_ids: list[str], limit: int = 3) -> list[dict]:
+    """The most frequent findings (rule, severity, count) in this batch's files."""
+    if not upload_ids:
+        return []
+    rows = con.execute(
+        "SELECT rule, severity, count(*) AS n FROM raw.raw_rejections"
+        " WHERE list_contains(?, upload_id) GROUP BY ALL ORDER BY n DESC, rule LIMIT ?",
+        [upload_ids, limit],
+    ).fetchall()
+    return [{"rule": rule, "severity": severity, "count": n} for rule, severity, n in rows]
+
+
 @dg.asset(group_name="ingest", kinds={"file"})
 def landing_zone(settings: SettingsResource) -> dg.MaterializeResult:
     """Immutable, content-addressed raw files; files in the drop folder are landed first."""
@@ -55,6 +67,7 @@ def raw_tables(context: dg.AssetExecutionContext, settings: SettingsResource):
                 name: con.execute(f"SELECT count(*) FROM raw.{name}").fetchone()[0]  # noqa: S608 (fixed names)
                 for name in RAW_TABLES
             }
+            reasons = top_reasons(con, [s.upload_id for s in summaries])
         finally:
             con.close()
     for summary in summaries:
@@ -64,6 +77,8 @@ def raw_tables(context: dg.AssetExecutionContext, settings: SettingsResource):
         "rows_accepted": sum(s.rows_accepted for s in summaries),
         "rows_rejected": sum(s.rows_rejected for s in summaries),
         "files_rejected": sum(1 for s in summaries if s.outcome in ("rejected", "refused")),
+        "row_warnings": sum(s.warnings for s in summaries),
+        "top_reasons": dg.MetadataValue.json(reasons),
     }
     for name in RAW_TABLES:
         yield dg.MaterializeResult(
