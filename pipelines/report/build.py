@@ -18,7 +18,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipelines.report.certainty import CERTAINTY_TABLES, add_certainty
+from pipelines.report.certainty import CERTAINTY_TABLES, add_certainty, notes_in
 from pipelines.report.charts import SPARK_COLOURS, all_charts, sparkline
 from pipelines.report.excel import SHEET_TITLES, write_workbook
 from pipelines.report.labels import (
@@ -99,10 +99,7 @@ def build_quarterly_report(
     files: dict[str, tuple[Path, Path]] = {}
     for lang in languages:
         notes = report_notes(as_of_date, quarter_label, threshold, full_time_threshold, lang)
-        notes = notes + [
-            (tr(heading, lang), [tr(p, lang) for p in paragraphs])
-            for heading, paragraphs in certainty_notes
-        ]
+        notes = notes + notes_in(certainty_notes, lang)
         # out_dir is the quarter's own folder (reports/<label>/), so the names stay plain.
         html_path = out_dir / f"{REPORT_NAMES[lang]}.html"
         xlsx_path = out_dir / f"{REPORT_NAMES[lang]}.xlsx"

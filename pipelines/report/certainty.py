@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.quarters import quarter_label
-from pipelines.report.labels import LEVEL_LABELS, is_missing, share
+from pipelines.report.labels import LEVEL_LABELS, is_missing, share, tr
 from pipelines.report.marts import MartError, _columns_of, _read
 from pipelines.report.suppression import (
     SUPPRESSED,
@@ -537,8 +537,12 @@ def mark_preliminary(tables: dict[str, pd.DataFrame], figures: pd.DataFrame) -> 
             tables[name] = marked
 
 
+PRELIMINARY_COUNT = "I dette kvartalet er {preliminary} av {total} tall foreløpige."
+
+
 def certainty_notes(figures: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """The notes on preliminary figures, revisions and evidence (Norwegian)."""
+    """The notes on preliminary figures, revisions and evidence (Norwegian; every text has an
+    English twin in labels.ENGLISH, the count sentence as a template)."""
     preliminary, total = preliminary_share(figures)
     return [
         (
@@ -550,7 +554,7 @@ def certainty_notes(figures: pd.DataFrame) -> list[tuple[str, list[str]]]:
                 "deltakerne i kullet. Før det kan sene rapporter fortsatt endre tallet. Summer for "
                 "tilskuddsår, program og alle programmer er foreløpige så lenge ett av tallene i "
                 "dem er det. «Endelig fra» er datoen tallet blir endelig.",
-                f"I dette kvartalet er {preliminary} av {total} tall foreløpige.",
+                (PRELIMINARY_COUNT, {"preliminary": preliminary, "total": total}),
             ],
         ),
         (
@@ -583,6 +587,21 @@ def certainty_notes(figures: pd.DataFrame) -> list[tuple[str, list[str]]]:
             ],
         ),
     ]
+
+
+def notes_in(notes: list, lang: str) -> list[tuple[str, list[str]]]:
+    """``notes`` of :func:`certainty_notes` in ``lang`` (templates filled after translation)."""
+    out = []
+    for heading, paragraphs in notes:
+        texts = []
+        for paragraph in paragraphs:
+            if isinstance(paragraph, tuple):
+                template, values = paragraph
+                texts.append(tr(template, lang).format(**values))
+            else:
+                texts.append(tr(paragraph, lang))
+        out.append((tr(heading, lang), texts))
+    return out
 
 
 def add_certainty(

@@ -560,6 +560,126 @@ ENGLISH: dict[str, str] = {
     ),
 }
 
+# How sure the figures are (issue 14; report/certainty.py, templates/certainty.html.j2).
+ENGLISH.update(
+    {
+        "Hvor sikre er tallene?": "How sure are the figures?",
+        "(f) = foreløpige tall.": "(p) = preliminary figures.",
+        "Tall merket «(f) foreløpig» i kolonnen «Foreløpig/endelig» kan fortsatt endres av sene "
+        "rapporter: observasjonsvinduet er ikke lukket for alle deltakerne ennå. «Endelig» betyr "
+        "at vinduet er lukket for alle, så bare rettelser kan endre tallet. Se «Foreløpige og "
+        "endelige tall» under definisjonene.": "Figures marked “(p) preliminary” in the column "
+        "“Preliminary/final” can still change with late reports: the observation window has not "
+        "closed for every participant yet. “Final” means it has closed for all, so only "
+        "corrections can change the figure. See “Preliminary and final figures” under the "
+        "definitions.",
+        "Revisjoner: foreløpige tall som nå er endelige": "Revisions: preliminary figures that "
+        "are now final",
+        "Tall som ble publisert som foreløpige i et tidligere kvartal og er endelige i dette: "
+        "første publiserte verdi, endelig verdi og endringen i prosentpoeng (endelig minus først "
+        "publisert).": "Figures published as preliminary in an earlier quarter and final in this "
+        "one: first published value, final value and the change in percentage points (final "
+        "minus first published).",
+        "Dokumentasjon av «i jobb»": "Evidence for “in work”",
+        "Per program og oppfølgingstidspunkt: hvor mange av dem i jobb statusen er dokumentert "
+        "for (arbeidskontrakt, lønnsslipp, bekreftelse o.l.), og andelen. Uten oppgitt "
+        "dokumentasjon regnes som ikke dokumentert.": "Per programme and horizon: for how many "
+        "of those in work the status is backed by evidence (employment contract, payslip, "
+        "confirmation and the like), and the share. No evidence given counts as not documented.",
+        "Programmenes status mot registeropplysninger": "The programmes' statuses against "
+        "register data",
+        "Per program og oppfølgingstidspunkt: hvor ofte programmets status (i jobb eller ikke) "
+        "stemmer med registerutdraget for samme måned.": "Per programme and horizon: how often "
+        "the programme's status (in work or not) agrees with the register extract for the same "
+        "month.",
+        "Revisjoner": "Revisions",
+        "Dokumentasjon": "Evidence",
+        "Registersammenligning": "Register comparison",
+        "Foreløpige og endelige tall": "Preliminary and final figures",
+        "(f) = foreløpige tall. Et tall for et kull og et oppfølgingstidspunkt er endelig når "
+        "observasjonsvinduet (forfallsdato pluss vinduet etter forfall i kontrakten for "
+        "deltakeroppfølging) er lukket for alle deltakerne i kullet. Før det kan sene rapporter "
+        "fortsatt endre tallet. Summer for tilskuddsår, program og alle programmer er foreløpige "
+        "så lenge ett av tallene i dem er det. «Endelig fra» er datoen tallet blir endelig.": "(p) "
+        "= preliminary figures. A figure for a cohort and horizon is final when the observation "
+        "window (due date plus the window after it in the follow-up contract) has closed for "
+        "every participant of the cohort. Until then late reports can still change it. Totals "
+        "for grant years, programmes and all programmes are preliminary while any of their "
+        "figures is. “Final from” is the date the figure becomes final.",
+        "I dette kvartalet er {preliminary} av {total} tall foreløpige.": "This quarter, "
+        "{preliminary} of {total} figures are preliminary.",
+        "Tabellen over revisjoner viser tall som ble publisert som foreløpige i et tidligere "
+        "kvartal og er endelige nå: første publiserte verdi, endelig verdi og endringen i "
+        "prosentpoeng (endelig minus først publisert).": "The revisions table lists figures "
+        "published as preliminary in an earlier quarter that are final now: first published "
+        "value, final value and the change in percentage points (final minus first published).",
+        "Sammenligning med registerdata": "Comparison with register data",
+        "Der IMDi har et registerutdrag om arbeid (a-ordningen) for deltakerne, settes "
+        "programmets status ved hvert oppfølgingstidspunkt ved siden av registerets for måneden "
+        "oppfølgingen forfalt. Samsvar: begge sier i jobb, eller begge sier ikke i jobb. Andel "
+        "samsvar er av dem der begge har en opplysning. Selvstendig næringsdrivende "
+        "sammenlignes ikke (registeret gjelder arbeidstakere). Bare deltakere som finnes i "
+        "utdraget er med.": "Where IMDi has a register extract on employment (a-ordningen) for "
+        "the participants, the programme's status at each horizon is set beside the register's "
+        "for the month the follow-up was due. Agreement: both say in work, or both say not in "
+        "work. The agreement rate is of those where both sides say something. Self-employed "
+        "statuses are not compared (the register covers employees). Only participants in the "
+        "extract are included.",
+        "Programmene kan oppgi hvem statusen kommer fra (programmet, deltakeren, arbeidsgiver "
+        "eller register) og hva den er dokumentert med (for eksempel arbeidskontrakt eller "
+        "lønnsslipp). Filer uten disse kolonnene regnes som opplyst av programmet, uten oppgitt "
+        "dokumentasjon. Andelen dokumentert er andelen av dem i jobb der dokumentasjon er oppgitt "
+        "(ikke «ingen dokumentasjon»).": "Programmes may state who gave the status (the "
+        "programme, the participant, the employer or a register) and what backs it (e.g. an "
+        "employment contract or a payslip). Files without these columns count as stated by the "
+        "programme, without evidence. The documented share is the share of those in work with "
+        "evidence given (other than “no evidence”).",
+        "(f) foreløpig": "(p) preliminary",
+        "endelig": "final",
+        "Endring i jobb (prosentpoeng)": "Change in work (points)",
+        "Endelig minus først publisert.": "Final minus first published.",
+        "Endring relevant jobb (prosentpoeng)": "Change relevant work (points)",
+        "Foreløpig/endelig": "Preliminary/final",
+        "(f) foreløpig: observasjonsvinduet er ikke lukket for alle deltakerne ennå; endelig: "
+        "det er lukket for alle.": "(p) preliminary: the observation window has not closed for "
+        "every participant yet; final: it has closed for all.",
+        "Endelig fra": "Final from",
+        "Datoen tallet blir (ble) endelig.": "The date the figure becomes (became) final.",
+        "Deltakere, endelig": "Participants, final",
+        "% i jobb, endelig": "% in work, final",
+        "% i relevant jobb, endelig": "% in relevant work, final",
+        "Deltakere, først publisert": "Participants, first published",
+        "Nevneren da tallet først ble publisert.": "The denominator when first published.",
+        "% i jobb, først publisert": "% in work, first published",
+        "% i relevant jobb, først publisert": "% in relevant work, first published",
+        "Først publisert": "First published",
+        "Kvartalet tallet først kom.": "The quarter the figure first appeared.",
+        "Samsvar": "Agree",
+        "Begge i jobb, eller begge ikke i jobb.": "Both in work, or both not in work.",
+        "Sammenlignet": "Compared",
+        "Statuser der både programmet og registeret har en opplysning.": "Statuses where both "
+        "the programme and the register say something.",
+        "Ikke samsvar": "Disagree",
+        "Programmet og registeret er uenige.": "The programme and the register disagree.",
+        "I jobb, dokumentert": "In work, documented",
+        "I jobb med oppgitt dokumentasjon (ikke «ingen»).": "In work with evidence given (not "
+        "“none”).",
+        "I jobb, ikke dokumentert": "In work, not documented",
+        "I jobb uten dokumentasjon: «ingen dokumentasjon» eller ikke oppgitt.": "In work without "
+        "evidence: “no evidence” or not given.",
+        "Bare programmet": "Programme only",
+        "Programmet har status, registeret ingen opplysning.": "The programme has a status, the "
+        "register nothing.",
+        "Bare registeret": "Register only",
+        "Registeret har opplysning, programmet ingen kjent status.": "The register has data, the "
+        "programme no known status.",
+        "% samsvar": "% agree",
+        "Samsvar i % av sammenlignet.": "Agreeing as % of compared.",
+        "% av i jobb dokumentert": "% of in work documented",
+        "Dokumentert i % av dem i jobb.": "Documented as % of those in work.",
+    }
+)
+
 STATUS_GROUPS_EN = {
     "employed": "Employed, self-employed",
     "internship_education": "Internship, education",
