@@ -99,7 +99,12 @@ def test_stage_counts_match_what_was_built(demo: dict) -> None:
     try:
         accepted = sum(
             con.execute(f"select count(*) from raw.{t}").fetchone()[0]  # noqa: S608
-            for t in ("raw_followups", "raw_programme_register", "raw_status_reports")
+            for t in (
+                "raw_followups",
+                "raw_programme_register",
+                "raw_status_reports",
+                "raw_register_employment",  # the demo's register extract (issue 14)
+            )
         )
         rejected_rows, warnings = con.execute(
             "select count(distinct (upload_id, source_row)) filter (where severity = 'error'),"
