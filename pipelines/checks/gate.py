@@ -146,43 +146,24 @@ def dbt_failures(target: Path, warehouse: Path) -> list[Failure]:
         rows = result.get("failures") if result.get("status") == "fail" else None
         sample = _failing_rows(warehouse, result["compiled_code"]) if rows else None
         programmes: tuple[str, ...] = ()
-        value = None
+        figure, value = column, None
         if sample is not None and len(sample):
             if "programme_id" in sample:
                 programmes = tuple(dict.fromkeys(str(p) for p in sample["programme_id"]))
             if "violated" in sample:  # a test that names the conditions its rows break
                 condition = str(sample["violated"].iloc[0]).split("; ")[0]
-                figures = [w for w in dict.fromkeys(_WORD.findall(condition)) if w in sample]
-                values = ", ".join(f"{w} = {_shown(sample[w].iloc[0])}" for w in figures)
-                failures.append(
-                    Failure(
-                        meta.get("name") or node.get("name", result["unique_id"]),
-                        _tested_model(node),
-                        rows,
-                        programmes,
-                        f"brutt vilkår «{condition}»",
-                        values or None,
-                        message,
-                    )
-                )
-                continue
-            shown = column if column in sample else "value_field"  # accepted_values' output
-            if shown in sample:
-                values = list(dict.fromkeys(sample[shown]))
+                words = [w for w in dict.fromkeys(_WORD.findall(condition)) if w in sample]
+                figure = f"brutt vilkår «{condition}»"
+                value = ", ".join(f"{w} = {_shown(sample[w].iloc[0])}" for w in words) or None
+            elif (column if column in sample else "value_field") in sample:
+                values = list(dict.fromkeys(sample[column if column in sample else "value_field"]))
                 value = ", ".join(_shown(v) for v in values)
                 relation = nodes.get(node.get("attached_node") or "", {}).get("relation_name")
                 if not programmes and column and relation:
                     programmes = _programmes_with(warehouse, relation, column, values)
+        name = meta.get("name") or node.get("name", result["unique_id"])
         failures.append(
-            Failure(
-                meta.get("name") or node.get("name", result["unique_id"]),
-                _tested_model(node),
-                rows,
-                programmes,
-                column,
-                value,
-                message,
-            )
+            Failure(name, _tested_model(node), rows, programmes, figure, value, message)
         )
     return failures
 
