@@ -10,6 +10,7 @@ run_results.json), naming the check, the model, the programmes, the figure and i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ WHAT_TO_DO_NB = (
     "utviklerne. Analytikerne beholder siste publiserte kopi."
 )
 SAMPLE_ROWS = 3
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,10 @@ class Failure:
     def line_nb(self) -> str:
         what = f"{self.rows} rader bryter regelen" if self.rows else "kunne ikke kjøres"
         where = f" (program {', '.join(self.programmes)})" if self.programmes else ""
-        figure = f"; {self.figure} = {self.value}" if self.figure and self.value else ""
+        figure = ""
+        if self.figure and self.value:
+            joiner = ": " if self.figure.startswith("brutt") else " = "
+            figure = f"; {self.figure}{joiner}{self.value}"
         detail = f": {self.message}" if self.message and not self.rows else ""
         return f"FEIL {self.check} i {self.model}: {what}{where}{figure}{detail}. {WHAT_TO_DO_NB}"
 
@@ -141,27 +146,24 @@ def dbt_failures(target: Path, warehouse: Path) -> list[Failure]:
         rows = result.get("failures") if result.get("status") == "fail" else None
         sample = _failing_rows(warehouse, result["compiled_code"]) if rows else None
         programmes: tuple[str, ...] = ()
-        value = None
+        figure, value = column, None
         if sample is not None and len(sample):
             if "programme_id" in sample:
                 programmes = tuple(dict.fromkeys(str(p) for p in sample["programme_id"]))
-            shown = column if column in sample else "value_field"  # accepted_values' output
-            if shown in sample:
-                values = list(dict.fromkeys(sample[shown]))
+            if "violated" in sample:  # a test that names the conditions its rows break
+                condition = str(sample["violated"].iloc[0]).split("; ")[0]
+                words = [w for w in dict.fromkeys(_WORD.findall(condition)) if w in sample]
+                figure = f"brutt vilkår «{condition}»"
+                value = ", ".join(f"{w} = {_shown(sample[w].iloc[0])}" for w in words) or None
+            elif (column if column in sample else "value_field") in sample:
+                values = list(dict.fromkeys(sample[column if column in sample else "value_field"]))
                 value = ", ".join(_shown(v) for v in values)
                 relation = nodes.get(node.get("attached_node") or "", {}).get("relation_name")
                 if not programmes and column and relation:
                     programmes = _programmes_with(warehouse, relation, column, values)
+        name = meta.get("name") or node.get("name", result["unique_id"])
         failures.append(
-            Failure(
-                meta.get("name") or node.get("name", result["unique_id"]),
-                _tested_model(node),
-                rows,
-                programmes,
-                column,
-                value,
-                message,
-            )
+            Failure(name, _tested_model(node), rows, programmes, figure, value, message)
         )
     return failures
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 
+from pipelines.checks.gate import explain_failed_update
 from pipelines.contracts import HORIZONS
 from pipelines.defs.run import run_report, run_update
 from pipelines.ingest.upload import Limits, receive
@@ -101,10 +103,14 @@ class Bench:
             assert result.rows_total == len(result.accepted) == rows, name
 
     def update(self, settings: Settings) -> str:
-        """The update job; the id of its run. Fails naming the failed checks and steps."""
+        """The update job; the id of its run. Fails with the lines `imdi run` would print
+        (each failed blocking check: dbt test, model, programme, figure, value), then the
+        failed warnings and steps."""
+        started = time.time()
         ok = run_update(settings, self.instance)
         run = self.instance.get_runs(limit=1)[0]
         if not ok:
+            explained = explain_failed_update(settings.paths, ok.failed_steps, started, None)
             failed_checks = []
             results = settings.paths.quality / "results.json"
             if results.exists():
@@ -118,7 +124,11 @@ class Bench:
                 for event in self.instance.all_logs(run.run_id)
                 if event.dagster_event is not None and event.dagster_event.is_failure
             ]
-            pytest.fail(f"not published: failed checks {failed_checks}; steps {failed_steps}")
+            pytest.fail(
+                "not published:\n"
+                + "\n".join(explained)
+                + f"\nfailed checks {failed_checks}; steps {failed_steps}"
+            )
         return run.run_id
 
 

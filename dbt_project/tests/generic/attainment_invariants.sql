@@ -2,7 +2,8 @@
     0-100 %, a count above the participants it is part of, coverage that is not known /
     participants. No valid input can produce such a row (every indicator counts participants
     of the row, and each share's denominator contains its numerator), so a failure is a defect
-    in the model. The share columns come from schemas/indicators.yaml (macro indicators()). -#}
+    in the model. The share columns come from schemas/indicators.yaml (macro indicators()).
+    Each failing row says which conditions it breaks (column `violated`), for `imdi run`. -#}
 {% test attainment_invariants(model) %}
     {%- set conditions = [
         "reported > participants",
@@ -30,8 +31,19 @@
     {%- for column in ["target_employed_pct", "target_relevant_pct"] -%}
         {%- do conditions.append(column ~ " not between 0 and 100") -%}
     {%- endfor %}
+    with judged as (
+        select
+            *,
+            concat_ws(
+                '; '
+                {%- for condition in conditions %},
+                case when {{ condition }} then '{{ condition | replace("'", "''") }}' end
+                {%- endfor %}
+            ) as violated
+        from {{ model }}
+    )
+
     select *
-    from {{ model }}
-    where
-        {{ conditions | join("\n        or ") }}
+    from judged
+    where violated != ''
 {% endtest %}
