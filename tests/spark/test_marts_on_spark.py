@@ -74,7 +74,11 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     started = time.perf_counter()
     settings.paths.ensure()
     demo = generate(
-        root / "demo-files", participants=None, seed=2019, reference_date=REFERENCE_DATE
+        root / "demo-files",
+        participants=None,
+        seed=2019,
+        reference_date=REFERENCE_DATE,
+        pseudonym_key=settings.key(),  # the register extract, as `imdi demo` writes it
     )
     for item in demo.files:  # as `imdi demo` lands them: arrival times are the files' own
         land_path(settings.paths, item.path, channel="demo", received_at=item.arrived_on)
