@@ -30,7 +30,7 @@ from pipelines.report.suppression import (
     protect_cells,
     suppress_tables,
 )
-from pipelines.report.tables import ATTAINMENT_SPEC, attainment_frame
+from pipelines.report.tables import ATTAINMENT_SPEC, ROW_KEYS, attainment_frame
 
 CERTAINTY_TABLES = ("revisions", "evidence", "register_agreement")
 """This module's tables, in the order the report shows them."""
@@ -291,12 +291,7 @@ def evidence_table(
 # --- revisions -------------------------------------------------------------------------------
 
 REVISION_COLUMNS = [
-    "level",
-    "programme_id",
-    "programme_name",
-    "grant_year",
-    "cohort",
-    "horizon_months",
+    *ROW_KEYS,
     "first_quarter",
     "first_participants",
     "first_pct_employed",

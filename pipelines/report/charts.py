@@ -68,6 +68,12 @@ def _number(value: object) -> float:
     return float(value)
 
 
+def _chart(name: str, title_nb: str, description_nb: str, figure, lang: str) -> Chart:
+    """A finished figure as a Chart: title and description in ``lang``, the SVG described."""
+    description = tr(description_nb, lang)
+    return Chart(name, tr(title_nb, lang), description, _to_svg(figure, name, description))
+
+
 def _to_svg(figure: Figure, name: str, description: str) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context({**_RC, "svg.hashsalt": name}):
@@ -159,15 +165,12 @@ def programme_chart(programmes, lang: str = "nb") -> Chart | None:
             bbox_to_anchor=(0.5, -0.02),
         )
         figure.tight_layout(rect=(0, 0.05, 1, 1))
-    description = tr(
-        "Andel i jobb og i relevant jobb per program ved programslutt, 6 og 12 måneder etter.",
-        lang,
-    )
-    return Chart(
+    return _chart(
         "programmes",
-        tr("Måloppnåelse per program og oppfølgingstidspunkt", lang),
-        description,
-        _to_svg(figure, "programmes", description),
+        "Måloppnåelse per program og oppfølgingstidspunkt",
+        "Andel i jobb og i relevant jobb per program ved programslutt, 6 og 12 måneder etter.",
+        figure,
+        lang,
     )
 
 
@@ -234,15 +237,12 @@ def status_chart(distribution, lang: str = "nb") -> Chart | None:
             fontsize=7,
         )
         figure.tight_layout()
-    description = tr(
-        "Statusfordeling ved programslutt, 6 og 12 måneder etter, i prosent av alle deltakere.",
-        lang,
-    )
-    return Chart(
+    return _chart(
         "status",
-        tr("Status fra programslutt til 6 og 12 måneder etter", lang),
-        description,
-        _to_svg(figure, "status", description),
+        "Status fra programslutt til 6 og 12 måneder etter",
+        "Statusfordeling ved programslutt, 6 og 12 måneder etter, i prosent av alle deltakere.",
+        figure,
+        lang,
     )
 
 

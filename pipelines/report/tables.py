@@ -533,18 +533,17 @@ def _indicator_columns(indicators: tuple[str, ...]) -> list[str]:
     return [c for code in indicators for c in (f"n_{code}", *indicator(code).share_columns())]
 
 
+# Where a row of the attainment hierarchy sits: every table built from it starts with these.
+ROW_KEYS = ["level", "programme_id", "programme_name", "grant_year", "cohort", "horizon_months"]
+
+
 def detail_table(att: SuppressedTable, names: dict[str, str]) -> pd.DataFrame:
     """Every row and indicator of the attainment hierarchy (Excel)."""
     table = att.table.copy()
     table.insert(2, "programme_name", [_name_of(p, names) for p in table["programme_id"]])
     table["level"] = table["level"].map(LEVEL_LABELS)
     columns = [
-        "level",
-        "programme_id",
-        "programme_name",
-        "grant_year",
-        "cohort",
-        "horizon_months",
+        *ROW_KEYS,
         "participants",
         "reported",
         "pct_reported_of_all",
@@ -564,12 +563,7 @@ def detail_table(att: SuppressedTable, names: dict[str, str]) -> pd.DataFrame:
 def programmes_table(detail: pd.DataFrame) -> pd.DataFrame:
     """The key indicators per programme, grant year and cohort (HTML and Excel)."""
     columns = [
-        "level",
-        "programme_id",
-        "programme_name",
-        "grant_year",
-        "cohort",
-        "horizon_months",
+        *ROW_KEYS,
         "participants",
         "known_status",
         "coverage_pct",

@@ -184,9 +184,15 @@ def check_published(scenario: Scenario, tables: dict[str, list[dict]]) -> None:
     assert set(published) == set(expected)
     for key, group in expected.items():
         row = published[key]
-        shown = {c: row[c] for c in (*COUNTS, "n_unknown")}
-        computed = {c: getattr(group, c) for c in (*COUNTS, "n_unknown")}
+        shown = {c: row[c] for c in (*COUNTS, "n_unknown", "n_employed_with_evidence")}
+        computed = {
+            c: getattr(group, c) for c in (*COUNTS, "n_unknown", "n_employed_with_evidence")
+        }
         assert shown == computed, key
+        sources = [c.removeprefix("n_employed_source_") for c in row if "_source_" in c]
+        by_source = {source: row[f"n_employed_source_{source}"] for source in sources}
+        assert by_source == {s: group.employed_by_source[s] for s in sources}, key
+        assert sum(by_source.values()) == group.n_employed, key
         shares = {
             "coverage_pct": share(group.known_status, group.participants),
             "pct_employed_of_all": share(group.n_employed, group.participants),

@@ -26,7 +26,7 @@ DIALECTS = ("csv_en", "csv_nb", "xlsx")
 
 # Columns a follow-up file always carries; the others when a participant has a value.
 _ALWAYS = ("observed_on", "job_relevance", "position_pct", "contract_type")
-_WHEN_SET = ("grant_year", "birth_year", "gender", "withdrawn")
+_WHEN_SET = ("grant_year", "birth_year", "gender", "withdrawn", "status_source", "evidence")
 
 
 def _pick(options: list[str], spelling: int, salt: int) -> str:
@@ -124,6 +124,8 @@ def followup_record(programme_id: str, participant: Participant, row: Followup) 
         "position_pct": row.position_pct,
         "contract_type": row.contract_type,
         "withdrawn": "yes" if participant.withdrawn else None,
+        "status_source": row.status_source,
+        "evidence": row.evidence,
     }
 
 

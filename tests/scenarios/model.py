@@ -57,6 +57,9 @@ class Followup:
     job_relevance: str | None = None
     position_pct: Decimal | None = None
     contract_type: str | None = None
+    # Optional columns (issue 14): who said it, and what backs it; None = not in the file.
+    status_source: str | None = None
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class Group:
     n_employed: int = 0
     n_unemployed: int = 0
     n_unknown: int = 0
+    # In work with evidence other than "none"; in work by source (no source = the programme).
+    n_employed_with_evidence: int = 0
+    employed_by_source: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)  # status as fct_followup_status shows it
 
 
@@ -179,5 +185,9 @@ def expected_groups(scenario: Scenario, horizons: tuple[int, ...]) -> dict[Group
                 group.n_employed += status in EMPLOYED
                 group.n_unemployed += status == "unemployed"
                 group.n_unknown += not known
+                if status in EMPLOYED:
+                    row = report[1]
+                    group.n_employed_with_evidence += row.evidence not in (None, "none")
+                    group.employed_by_source[row.status_source or "programme"] += 1
                 group.statuses[status] += 1
     return groups

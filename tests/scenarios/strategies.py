@@ -135,7 +135,12 @@ def followup(
     if status == "employed" or (status == "self_employed" and not no_pct and draw(st.booleans())):
         pct = draw(decimal_in(FOLLOWUP.column("position_pct")))
     contract_type = draw(st.sampled_from(codes("contract_type"))) if status == "employed" else None
-    return Followup(participant.ref, horizon, status, observed, relevance, pct, contract_type)
+    # The optional columns of issue 14: mostly absent (the old shape), else any code.
+    source = draw(st.none() | st.sampled_from(codes("status_source")))
+    evidence = draw(st.none() | st.sampled_from(codes("evidence")))
+    return Followup(
+        participant.ref, horizon, status, observed, relevance, pct, contract_type, source, evidence
+    )
 
 
 def _status_for(mode: str, answered: bool) -> st.SearchStrategy[str]:
