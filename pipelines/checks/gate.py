@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -192,7 +192,7 @@ def check_failures(entries: Iterable[dict[str, Any]]) -> list[Failure]:
 
 
 def explain_failed_update(
-    paths: Paths, failed_steps: Iterable[str], started: float, log: Path | None
+    paths: Paths, failed_steps: Mapping[str, str] | Iterable[str], started: float, log: Path | None
 ) -> list[str]:
     """The lines `imdi run` ends with when an update was not published: one per failed
     blocking check, one per other failed step, the log's path last."""
@@ -207,7 +207,8 @@ def explain_failed_update(
             continue  # the dbt step failed because of the tests just listed
         if step == "quality_checks" and failures:
             continue
-        lines.append(f"FEIL i steget {step}: se loggen.")
+        said = failed_steps.get(step) if isinstance(failed_steps, Mapping) else None
+        lines.append(f"FEIL i steget {step}: {said or 'se loggen.'}")
     lines.append("Varehuset ble ikke publisert; analytikerne beholder siste publiserte kopi.")
     if log is not None:
         lines.append(f"Hele loggen (med feilsporing): {log}")

@@ -10,6 +10,7 @@ without importing Dagster.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ class RunOutcome:
     checks: list[CheckResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    failed_steps: tuple[str, ...] = ()
+    failed_steps: dict[str, str] = field(default_factory=dict)  # step -> its error's first line
 
     def __bool__(self) -> bool:
         return self.success
@@ -127,16 +128,26 @@ def outcome_of(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) 
     )
 
 
-def _write_log(result: dg.ExecuteInProcessResult, log: Path | None) -> list[str]:
-    """Every event of the run to ``log`` (failures with their stack traces); the keys of the
-    steps that failed."""
-    failed = []
+def _root_message(error: Any) -> str:
+    """The first line of the innermost cause: what the code that failed said (often a
+    Norwegian message of ours, such as a missing pseudonym key)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = str(getattr(error, "message", "") or "").strip().splitlines()
+    first = lines[0] if lines else ""
+    return re.sub(r"^[\w.]+(Error|Exception): ", "", first)[:300]
+
+
+def _write_log(result: dg.ExecuteInProcessResult, log: Path | None) -> dict[str, str]:
+    """Every event of the run to ``log`` (failures with their stack traces); each failed step
+    with the first line of its error."""
+    failed: dict[str, str] = {}
     lines = []
     for event in result.all_events:
         lines.append(f"{event.event_type_value} {event.step_key or ''} {event.message or ''}")
         if event.is_step_failure:
-            failed.append(event.step_key)
             error = event.step_failure_data.error
+            failed[event.step_key] = _root_message(error)
             if error is not None:
                 lines.append(error.to_string())
     if log is not None:
@@ -149,7 +160,7 @@ def _write_log(result: dg.ExecuteInProcessResult, log: Path | None) -> list[str]
 def _finish(
     result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, log: Path | None
 ) -> RunOutcome:
-    failed_steps = tuple(_write_log(result, log))
+    failed_steps = _write_log(result, log)
     outcome = outcome_of(result, instance)
     return RunOutcome(**{**outcome.__dict__, "failed_steps": failed_steps})
 
