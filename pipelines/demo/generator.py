@@ -819,20 +819,14 @@ def _make_outcomes(
 
 
 @dataclass
-class _Rows:
-    """Follow-up rows as written: originals and corrections, each assigned to a file group."""
+class _Rows(_Outcomes):
+    """Follow-up rows as written: originals and corrections, each assigned to a file group.
+    The outcome fields as in ``_Outcomes``, one entry per row instead of a horizon x
+    participant grid, and where each row belongs."""
 
     part: np.ndarray
     horizon: np.ndarray  # position in HORIZONS
-    status: np.ndarray
-    relevance: np.ndarray
-    position_pct: np.ndarray
-    contract_type: np.ndarray
-    via_programme: np.ndarray
-    business_has_revenue: np.ndarray
     withdrawn: np.ndarray
-    observed_on: np.ndarray
-    comment: np.ndarray
     group: np.ndarray
 
     def take(self, index: np.ndarray) -> _Rows:
