@@ -13,7 +13,8 @@ measures, each step in its own child process so that its peak memory (RSS) is it
    directly in DuckDB on the same raw tables. Their totals must be equal.
 3. ``incremental``: a late file of 10 follow-ups is landed in the warehouse of N participants;
    the time until the published copy shows it, through the real update path (ingest of the new
-   file, ``dbt build`` with tests, quality checks, publish). The Dagster job
+   file, ``dbt build`` with tests, publish; the flagging quality checks run after publication
+   and are timed as part of the job, not of this figure). The Dagster job
    ``update_warehouse`` in-process, or the same steps called directly with ``--skip-dagster``.
 4. ``rebuild``: the working DuckDB file deleted, the whole update run from the landing zone.
 
@@ -716,24 +717,33 @@ def _update(home: Path, skip_dagster: bool) -> dict[str, Any]:
     if not ok:
         raise BenchError("update_warehouse failed; see the step log")
     run = instance.get_runs(limit=1)[0]
-    parts = dict.fromkeys(("landing", "ingest", "dbt_build", "checks", "publish"), 0.0)
+    parts = dict.fromkeys(("landing", "ingest", "dbt_build", "publish", "checks"), 0.0)
     names = {
         "landing_zone": "landing",
         "raw_tables": "ingest",
         "warehouse_models": "dbt_build",
         "published_warehouse": "publish",
     }
+    published_epoch = None
     for stat in instance.get_run_step_stats(run.run_id):
         if stat.start_time is not None and stat.end_time is not None:
             part = names.get(stat.step_key, "checks")
             parts[part] += stat.end_time - stat.start_time
+            if part == "publish":
+                published_epoch = stat.end_time
     parts["orchestration"] = max(seconds - sum(parts.values()), 0.0)
-    return {"seconds": seconds, "parts": parts, "path": "dagster update_warehouse"}
+    return {
+        "seconds": seconds,
+        "parts": parts,
+        "published_epoch": published_epoch,
+        "path": "dagster update_warehouse",
+    }
 
 
 def _update_direct(home: Path) -> dict[str, Any]:
     """The same steps as update_warehouse, called directly (``--skip-dagster``)."""
     from pipelines.checks.gate import Evaluation, blocking_failures
+    from pipelines.checks.rules import RULES
     from pipelines.checks.runner import run_quality_checks
     from pipelines.ingest.landing import landed_files, sweep_inbox
     from pipelines.ingest.raw_load import ingest_pending
@@ -759,16 +769,28 @@ def _update_direct(home: Path) -> dict[str, Any]:
     parts["ingest"] = time.perf_counter() - started
     with writer_lock(paths):
         parts["dbt_build"], _ = _dbt(home, ["build", "--quiet"], paths.warehouse)
+    # As in the job: blocking (ERROR) checks before publication, flagging ones after it.
+    blocking = [r.spec.name for r in RULES if r.spec.severity == "ERROR"]
+    flagging = [r.spec.name for r in RULES if r.spec.severity != "ERROR"]
     started = time.perf_counter()
     failures = blocking_failures(
         Evaluation(o.spec.asset, o.spec.name, o.passed, o.spec.severity)
-        for o in run_quality_checks(settings)
+        for o in (run_quality_checks(settings, blocking) if blocking else [])
     )
     parts["checks"] = time.perf_counter() - started
     started = time.perf_counter()
     publish(paths, failures)
     parts["publish"] = time.perf_counter() - started
-    return {"seconds": time.perf_counter() - begun, "parts": parts, "path": "direct steps"}
+    published_epoch = time.time()
+    started = time.perf_counter()
+    run_quality_checks(settings, flagging, published=True)
+    parts["checks"] += time.perf_counter() - started
+    return {
+        "seconds": time.perf_counter() - begun,
+        "parts": parts,
+        "published_epoch": published_epoch,
+        "path": "direct steps",
+    }
 
 
 def _import_update_path(skip_dagster: bool) -> float:
@@ -827,9 +849,11 @@ def step_incremental(home: Path, skip_dagster: bool) -> dict[str, Any]:
     data = late_file(home)
     startup = _import_update_path(skip_dagster)
     started = time.perf_counter()
+    started_epoch = time.time()
     landed = land_bytes(paths, data, "sen_oppfolging.csv", "cli", received_at=LATE_ARRIVAL)
     land_seconds = time.perf_counter() - started
     update = _update(home, skip_dagster)
+    job_seconds = time.perf_counter() - started
     con = duckdb.connect(str(paths.published), read_only=True)
     try:
         uploaded = con.execute(
@@ -842,11 +866,12 @@ def step_incremental(home: Path, skip_dagster: bool) -> dict[str, Any]:
         ).fetchone()[0]
     finally:
         con.close()
-    seconds = time.perf_counter() - started
-    if not landed.is_new or uploaded is None:
+    if not landed.is_new or uploaded is None or update["published_epoch"] is None:
         raise BenchError("the late file did not reach the published copy")
     return {
-        "seconds": seconds,
+        # Until the published copy was swapped in; the flagging checks run after it.
+        "seconds": update["published_epoch"] - started_epoch,
+        "job_seconds": job_seconds,
         "parts": {"land": land_seconds, **update["parts"]},
         "path": update["path"],
         "late_rows": LATE_ROWS,
@@ -1034,7 +1059,11 @@ def format_table(result: dict[str, Any]) -> str:
             )
         )
     table = _markdown_table(lines)
-    parts = ["", "Where the update time goes (seconds):"]
+    parts = [
+        "",
+        "Where the update time goes (seconds; 'incremental s' stops when the published copy is "
+        "swapped in, the flagging checks run after it):",
+    ]
     for size in result["sizes"]:
         for step in ("incremental", "rebuild"):
             split = ", ".join(f"{k} {v:.1f}" for k, v in size["steps"][step]["parts"].items())

@@ -15,8 +15,10 @@
     participant's attributes from that version (the newest so far) and, per horizon, a struct
     with the newest version of that horizon so far (null if none yet). [valid_from, valid_to)
     is when this was the participant's state, so a range join with the snapshots yields one
-    row per snapshot x participant, with no per-snapshot window or join on the follow-ups. -#}
-{% macro participant_timeline() %}
+    row per snapshot x participant, with no per-snapshot window or join on the follow-ups.
+    `versions`: the follow-up versions to read (default int_followup_versions; a subset of
+    whole participants gives those participants' rows). -#}
+{% macro participant_timeline(versions=none) %}
     select
         programme_id,
         participant_key,
@@ -56,7 +58,7 @@
             rows between unbounded preceding and current row
         ) as horizon_{{ horizon }}{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ ref("int_followup_versions") }}
+    from {{ versions or ref("int_followup_versions") }}
     window participant_versions as (
         partition by programme_id, participant_key
         order by {{ oldest_first() }}
@@ -135,11 +137,11 @@
 {% endmacro %}
 
 
-{% macro participants_at(snapshots) %}
+{% macro participants_at(snapshots, versions=none) %}
     with
 
     timeline as (
-        {{ participant_timeline() }}
+        {{ participant_timeline(versions) }}
     ),
 
     visible_timeline as (
@@ -153,13 +155,13 @@
 
 {#- One row per snapshot x non-withdrawn participant x horizon (0, 6, 12), with the state of the
     follow-up and the indicator booleans. The indicator definitions live here and nowhere else. -#}
-{% macro followup_status_at(snapshots) %}
+{% macro followup_status_at(snapshots, versions=none) %}
     {%- set threshold = full_time_threshold() -%}
     {%- set employed = "status in ('employed', 'self_employed')" -%}
     with
 
     timeline as (
-        {{ participant_timeline() }}
+        {{ participant_timeline(versions) }}
     ),
 
     visible_timeline as (

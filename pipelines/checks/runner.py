@@ -1,15 +1,18 @@
-"""Run the dataset quality checks (Great Expectations 1.x) against the working warehouse.
+"""Run the dataset quality checks (Great Expectations 1.x) against the warehouse.
 
-Each check reads its tables from the working DuckDB file (read-only, under the writer lock,
-closed before validating), hands the frames to a plain rule function in
+Each check reads its tables as pandas frames, hands them to a plain rule function in
 ``pipelines.checks.rules``; the Data Docs site under ``<quality>/data_docs`` is rebuilt once and
-every outcome is merged into ``<quality>/results.json``. The Dagster asset checks
-(``pipelines.defs.checks``) and the benchmark both call :func:`run_quality_checks`.
+every outcome is merged into ``<quality>/results.json``. The flagging (WARN) checks read the
+published copy, after publication: they describe what analysts read and never hold it back. A
+blocking (ERROR) check would read the working file under the writer lock, before publication.
+The Dagster asset checks (``pipelines.defs.checks``) and the benchmark both call
+:func:`run_quality_checks`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,16 +58,21 @@ def read_frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     return frame
 
 
-def read_tables(paths: Paths, tables: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """The tables as pandas frames, read from the working file without blocking it for long.
+def read_tables(
+    paths: Paths, tables: Sequence[str], published: bool = False
+) -> dict[str, pd.DataFrame]:
+    """The tables as pandas frames, from the published copy or from the working file.
 
-    GE validates the frames, not a SQL datasource: GE's SQL path on DuckDB reports every
-    expectation as N/A (great_expectations #10738, #11579).
+    The working file is read under the writer lock, which is held only while reading; the
+    published copy is read-only and replaced by rename, so it needs no lock. GE validates the
+    frames, not a SQL datasource: GE's SQL path on DuckDB reports every expectation as N/A
+    (great_expectations #10738, #11579).
     """
+    source = paths.published if published else paths.warehouse
     # Attached under its file name (the catalog dbt's views refer to), quotes doubled.
-    catalog = '"' + paths.warehouse.stem.replace('"', '""') + '"'
-    location = "'" + str(paths.warehouse).replace("'", "''") + "'"
-    with writer_lock(paths):
+    catalog = '"' + source.stem.replace('"', '""') + '"'
+    location = "'" + str(source).replace("'", "''") + "'"
+    with nullcontext() if published else writer_lock(paths):
         con = duckdb.connect()
         try:
             con.execute(f"attach {location} as {catalog} (read_only)")
@@ -73,13 +81,15 @@ def read_tables(paths: Paths, tables: Sequence[str]) -> dict[str, pd.DataFrame]:
             con.close()
 
 
-def _evaluated(rules: Sequence[Rule], settings: Settings, session: Any) -> Iterator[CheckOutcome]:
+def _evaluated(
+    rules: Sequence[Rule], settings: Settings, session: Any, published: bool
+) -> Iterator[CheckOutcome]:
     """Each rule's outcome, every table read once and dropped after the last rule that reads it."""
     last_use = {table: i for i, rule in enumerate(rules) for table in rule.spec.reads}
     frames: dict[str, pd.DataFrame] = {}
     for i, rule in enumerate(rules):
         missing = [t for t in dict.fromkeys(rule.spec.reads) if t not in frames]
-        frames.update(read_tables(settings.paths, missing))
+        frames.update(read_tables(settings.paths, missing, published))
         tables = (frames[table] for table in rule.spec.reads)
         yield rule.evaluate(*tables, session=session, **rule.options(settings))
         for table in rule.spec.reads:
@@ -88,17 +98,21 @@ def _evaluated(rules: Sequence[Rule], settings: Settings, session: Any) -> Itera
 
 
 def run_quality_checks(
-    settings: Settings, names: Iterable[str] | None = None, run_id: str | None = None
+    settings: Settings,
+    names: Iterable[str] | None = None,
+    run_id: str | None = None,
+    published: bool = False,
 ) -> list[CheckOutcome]:
-    """Run the checks (all, or those named) against the warehouse, in one GE session: validate,
-    then rebuild the Data Docs once and merge every outcome into results.json."""
+    """Run the checks (all, or those named) in one GE session: validate, then rebuild the Data
+    Docs once and merge every outcome into results.json. ``published``: read the published
+    copy (the flagging checks, after publication), else the working file."""
     selected = set(RULES_BY_NAME) if names is None else set(names)
     rules = [rule for rule in RULES if rule.spec.name in selected]
     paths = settings.paths
     with quality_lock(paths):
         session = session_for(paths.quality)
         with session.run_named(run_id):
-            outcomes = list(_evaluated(rules, settings, session))
+            outcomes = list(_evaluated(rules, settings, session, published))
         docs_index = session.build_docs()
         checked_at = datetime.now(UTC).isoformat(timespec="seconds")
         for outcome in outcomes:
@@ -114,6 +128,8 @@ def run_quality_checks(
     return outcomes
 
 
-def run_quality_check(name: str, settings: Settings, run_id: str | None = None) -> CheckOutcome:
-    """Run one check against the warehouse (see ``run_quality_checks``)."""
-    return run_quality_checks(settings, [name], run_id)[0]
+def run_quality_check(
+    name: str, settings: Settings, run_id: str | None = None, published: bool = False
+) -> CheckOutcome:
+    """Run one check (see ``run_quality_checks``)."""
+    return run_quality_checks(settings, [name], run_id, published)[0]

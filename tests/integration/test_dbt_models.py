@@ -798,7 +798,7 @@ def test_quarter_snapshots_are_computed_again_only_when_their_inputs_change(
     con = duckdb.connect(str(db))
     try:
         # Mark two snapshots: 2019-12-31, which no held-back upload reaches, and 2020-03-31,
-        # which p1b reaches. Then the backlog arrives.
+        # which p1b reaches for P1 only. Then the backlog arrives.
         con.execute(
             f"UPDATE main.fct_attainment_by_quarter SET n_employed = n_employed + {MARK}"
             " WHERE as_of_date IN ('2019-12-31', '2020-03-31')"
@@ -810,11 +810,13 @@ def test_quarter_snapshots_are_computed_again_only_when_their_inputs_change(
     _run_dbt(db, tmp_path, "run", snapshot_quarters=4)
 
     rows = _quarter_rows(db)
-    marked = {r["as_of_date"] for r in rows if r["n_employed"] >= MARK}
-    assert marked == {date(2019, 12, 31)}  # kept; 2020-03-31 was computed again
+    marked = {(r["as_of_date"], r["programme_id"]) for r in rows if r["n_employed"] >= MARK}
+    # Kept: P1 at 2019-12-31 (P2 has nothing visible yet then), and P2 at 2020-03-31, whose
+    # inputs p1b does not touch (it reports on P1). P1 at 2020-03-31 was computed again.
+    assert marked == {(date(2019, 12, 31), "P1"), (date(2020, 3, 31), "P2")}
     # With the mark taken off, the incremental result equals a full build of all the data.
     for row in rows:
-        if row["as_of_date"] in marked:
+        if (row["as_of_date"], row["programme_id"]) in marked:
             row["n_employed"] -= MARK
     assert rows == _quarter_rows(warehouse)
 
@@ -828,7 +830,10 @@ def test_quarter_snapshots_are_computed_again_only_when_their_inputs_change(
         date(2020, 6, 30),
         date(2020, 9, 30),
     ]
-    assert {r["as_of_date"] for r in rows if r["n_employed"] >= MARK} == {date(2019, 12, 31)}
+    assert {(r["as_of_date"], r["programme_id"]) for r in rows if r["n_employed"] >= MARK} == {
+        (date(2019, 12, 31), "P1"),
+        (date(2020, 3, 31), "P2"),
+    }
 
 
 def test_quarter_snapshots_are_computed_again_when_the_sql_changes(tmp_path: Path) -> None:

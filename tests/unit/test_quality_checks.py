@@ -358,12 +358,18 @@ def test_every_check_is_documented_with_its_severity():
         assert f"| `{rule.spec.asset}` | {rule.spec.severity} |" in row
 
 
-def test_all_checks_are_blocking_with_the_declared_severity():
+def test_flagging_checks_run_after_publication_and_blocking_ones_before():
     specs = [spec for check in quality_checks for spec in check.check_specs]
     assert {spec.name for spec in specs} == set(RULES_BY_NAME)
-    assert all(spec.blocking for spec in specs)
+    published = dg.AssetKey("published_warehouse")
     for spec in specs:
-        assert spec.asset_key == dg.AssetKey(RULES_BY_NAME[spec.name].spec.asset)
+        rule = RULES_BY_NAME[spec.name].spec
+        assert spec.asset_key == dg.AssetKey(rule.asset)
+        deps = {dep.asset_key for dep in spec.additional_deps}
+        # WARN: publication does not wait for it, it waits for publication (it reads the
+        # published copy). ERROR: publication waits for it.
+        assert spec.blocking == (rule.severity == "ERROR")
+        assert (published in deps) == (rule.severity != "ERROR")
 
 
 def test_results_merge_by_check_name_and_drop_unknown_checks(tmp_path):
@@ -385,9 +391,11 @@ def test_results_merge_by_check_name_and_drop_unknown_checks(tmp_path):
 # --- against a real DuckDB file, through Dagster --------------------------------------------
 
 
-def _write_warehouse(paths: Paths, frames: dict[str, pd.DataFrame]) -> None:
+def _write_warehouse(
+    paths: Paths, frames: dict[str, pd.DataFrame], published: bool = False
+) -> None:
     paths.ensure()
-    con = duckdb.connect(str(paths.warehouse))
+    con = duckdb.connect(str(paths.published if published else paths.warehouse))
     try:
         for table, frame in frames.items():
             dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
@@ -449,7 +457,7 @@ def test_checks_run_on_a_duckdb_file_and_build_data_docs_and_results(home):
     paths = Paths(home)
     frames = _inputs()
     frames["dim_programmes"].loc[1, "in_register"] = False  # P2 uploads without a register row
-    _write_warehouse(paths, frames)
+    _write_warehouse(paths, frames, published=True)
 
     result = _run_checks(home, dg.AssetSelection.all_asset_checks())
     # Every check here judges a property of the data (WARN): a failure is reported and the

@@ -1,11 +1,25 @@
 -- Every reported version of a participant x horizon, with its validity interval
 -- [valid_from, valid_to): the version current at a moment t has valid_from < t and
 -- (valid_to is null or valid_to >= t), as in versions_current_at().
+-- Incremental by participant: a run computes again only the participants a new upload
+-- brings versions of (macros/participant_increments.sql); every window here is per participant.
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="sync_all_columns",
+        pre_hook="{{ participant_increment_pre_hook(ref('stg_imdi__followups')) }}",
+        post_hook="{{ participant_increment_post_hook(ref('stg_imdi__followups')) }}",
+    )
+}}
+
 with
 
 followups as (
 
-    select * from {{ ref('stg_imdi__followups') }}
+    select stg_followups.*
+    from {{ ref('stg_imdi__followups') }} as stg_followups
+    {{ only_changed_participants('stg_followups') }}
 
 ),
 

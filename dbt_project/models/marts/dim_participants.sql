@@ -1,4 +1,16 @@
 -- One row per participant (programme_id x participant_key), withdrawn ones included.
+-- Incremental by participant: a run computes again only the participants a new upload or
+-- register version touches (macros/participant_increments.sql).
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="append_new_columns",
+        pre_hook="{{ participant_increment_pre_hook(ref('int_followup_versions'), register=true) }}",
+        post_hook="{{ participant_increment_post_hook(ref('int_followup_versions'), register=true) }}",
+    )
+}}
+
 with
 
 snapshots as (
@@ -7,9 +19,17 @@ snapshots as (
 
 ),
 
+changed_versions as (
+
+    select followup_versions.*
+    from {{ ref('int_followup_versions') }} as followup_versions
+    {{ only_changed_participants('followup_versions') }}
+
+),
+
 participants as (
 
-    {{ participants_at('snapshots') }}
+    {{ participants_at('snapshots', 'changed_versions') }}
 
 )
 

@@ -1,6 +1,18 @@
 -- Participant x horizon at reference_date: every non-withdrawn participant gets horizons 0, 6
 -- and 12, reported or not. Logic in macros/followup_status.sql (shared with the quarter
--- snapshots).
+-- snapshots). Incremental by participant: a run computes again only the participants a new
+-- upload or register version touches, or whose due date the reference date passed since the
+-- last build (macros/participant_increments.sql).
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="append_new_columns",
+        pre_hook="{{ participant_increment_pre_hook(ref('int_followup_versions'), register=true, due_dates=true) }}",
+        post_hook="{{ participant_increment_post_hook(ref('int_followup_versions'), register=true) }}",
+    )
+}}
+
 with
 
 snapshots as (
@@ -9,9 +21,17 @@ snapshots as (
 
 ),
 
+changed_versions as (
+
+    select followup_versions.*
+    from {{ ref('int_followup_versions') }} as followup_versions
+    {{ only_changed_participants('followup_versions') }}
+
+),
+
 followup_status as (
 
-    {{ followup_status_at('snapshots') }}
+    {{ followup_status_at('snapshots', 'changed_versions') }}
 
 )
 

@@ -1,0 +1,206 @@
+{#-
+    Incremental upkeep keyed on participants (programme_id x participant_key), for the models
+    whose rows of a participant depend only on that participant's follow-up versions, the
+    register of their programme and the run's settings: int_followup_versions,
+    dim_participants and fct_followup_status.
+
+    The raw tables are append-only, so a participant's inputs change only when an upload the
+    model has not yet built from brings a version of them, or a register version of their
+    programme. A run recomputes exactly those participants - and, for fct_followup_status,
+    the ones with a due date between the reference date of its last build and this one (due
+    and overdue are judged on it) - and keeps every other row. Anything else the rows are
+    computed from (as_of, the full-time threshold, the SQL of the project) is in the model's
+    settings fingerprint; when it differs, or on a first build or `--full-refresh`, the model
+    is computed whole. The result equals a full build either way
+    (tests/integration/test_incremental_marts.py).
+
+    The state lives in schema dbt_state of the warehouse:
+      built_settings (model, settings, reference_date)  what the model's rows were computed with
+      built_uploads (model, upload_id)                  the uploads they were computed from
+      changed__<model> (programme_id, participant_key)  the participants this run recomputes
+    On Spark (built from scratch each time, docs/SCALING.md) these models are full builds and
+    the hooks do nothing.
+-#}
+
+{#- Whether the engine keeps the state and deletes rows (DuckDB); plain Parquet tables on Spark
+    cannot delete. -#}
+{% macro keeps_participant_increments() -%}
+    {{ return(adapter.dispatch("keeps_participant_increments", "imdi_outcomes")()) }}
+{%- endmacro %}
+
+{% macro default__keeps_participant_increments() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro spark__keeps_participant_increments() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+
+{#- The macros a model renders, rendered: its share of the settings fingerprint, so that an edit
+    of a macro counts as much as an edit of the model. -#}
+{% macro participant_logic() -%}
+    {%- if this.identifier == "int_followup_versions" -%}
+        {{ return(version_validity(["programme_id", "participant_key", "horizon_months"])) }}
+    {%- elif this.identifier == "dim_participants" -%}
+        {{ return(participants_at("snapshots", "changed_versions")) }}
+    {%- elif this.identifier == "fct_followup_status" -%}
+        {{ return(followup_status_at("snapshots", "changed_versions")) }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error(
+        "participant_increments: no logic known for model " ~ this.identifier
+    ) }}
+{%- endmacro %}
+
+
+{#- What a model's rows are computed from besides the data: as_of, the full-time threshold and
+    the SQL (every model's code as written, and the macros it renders). -#}
+{% macro participant_settings() -%}
+    {{- return(
+        "as_of=" ~ var("as_of") ~ ";full_time_threshold=" ~ (var("full_time_threshold") | float)
+        ~ ";code=" ~ local_md5(([participant_logic()] + models_code()) | join("\n"))
+    ) -}}
+{%- endmacro %}
+
+
+{#- "changed" when this run may recompute only the changed participants: the model exists as a
+    table, was last built with the same settings and the engine keeps state; else "full". -#}
+{% macro participant_build_mode() -%}
+    {%- if not execute or not is_incremental() or not keeps_participant_increments() -%}
+        {{ return("full") }}
+    {%- endif -%}
+    {%- set built = run_query(
+        "select (select count(*) from information_schema.tables"
+        ~ " where table_schema = 'dbt_state' and table_name = 'built_settings')"
+    ) -%}
+    {%- if built.rows[0][0] == 0 -%}
+        {{ return("full") }}
+    {%- endif -%}
+    {%- set settings = run_query(
+        "select settings from dbt_state.built_settings where model = '"
+        ~ this.identifier ~ "'"
+    ) -%}
+    {%- if settings.rows | length == 1 and settings.rows[0][0] == participant_settings() -%}
+        {{ return("changed") }}
+    {%- endif -%}
+    {{ return("full") }}
+{%- endmacro %}
+
+
+{#- The model's filter to the participants this run recomputes (none in a full build). -#}
+{% macro only_changed_participants(alias) -%}
+    {%- if participant_build_mode() == "changed" %}
+    where exists (
+        select 1
+        from dbt_state.changed__{{ this.identifier }} as changed
+        where
+            changed.programme_id = {{ alias }}.programme_id
+            and changed.participant_key = {{ alias }}.participant_key
+    )
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- pre-hook: in a "changed" run, record the participants to recompute and delete their rows;
+    in a full run over an existing table, delete every row. `versions` is the relation of the
+    follow-up versions the model reads (with upload_id), `register` whether register versions
+    count, `due_dates` whether rows whose due date the reference date passed count. -#}
+{% macro participant_increment_pre_hook(versions, register=false, due_dates=false) %}
+    {%- set mode = participant_build_mode() -%}
+    {%- if mode == "changed" %}
+    create or replace table dbt_state.changed__{{ this.identifier }} as
+    with
+
+    built_uploads as (
+        select upload_id
+        from dbt_state.built_uploads
+        where model = '{{ this.identifier }}'
+    ),
+
+    touched as (
+        select
+            versions.programme_id,
+            versions.participant_key
+        from {{ versions }} as versions
+        where versions.upload_id not in (select built_uploads.upload_id from built_uploads)
+        {%- if register %}
+        union all
+        select
+            versions.programme_id,
+            versions.participant_key
+        from {{ versions }} as versions
+        where versions.programme_id in (
+            select register.programme_id
+            from {{ ref("int_programme_register_versions") }} as register
+            where register.upload_id not in (select built_uploads.upload_id from built_uploads)
+        )
+        {%- endif %}
+        {%- if due_dates %}
+        union all
+        select
+            built_rows.programme_id,
+            built_rows.participant_key
+        from {{ this }} as built_rows
+        cross join (
+            select reference_date
+            from dbt_state.built_settings
+            where model = '{{ this.identifier }}'
+        ) as built
+        where
+            built_rows.due_date > least(built.reference_date, {{ reference_date() }})
+            and built_rows.due_date <= greatest(built.reference_date, {{ reference_date() }})
+        {%- endif %}
+    )
+
+    select distinct
+        programme_id,
+        participant_key
+    from touched;
+
+    delete from {{ this }} as built_rows
+    where exists (
+        select 1
+        from dbt_state.changed__{{ this.identifier }} as changed
+        where
+            changed.programme_id = built_rows.programme_id
+            and changed.participant_key = built_rows.participant_key
+    )
+    {%- elif is_incremental() and keeps_participant_increments() %}
+    delete from {{ this }}
+    {%- else %}
+    select 1
+    {%- endif %}
+{% endmacro %}
+
+
+{#- post-hook: what the rows now stand on - the settings, the reference date and every upload
+    of `versions` (and of the register, if it counts). -#}
+{% macro participant_increment_post_hook(versions, register=false) %}
+    {%- if keeps_participant_increments() %}
+    create schema if not exists dbt_state;
+    create table if not exists dbt_state.built_settings (
+        model varchar, settings varchar, reference_date date
+    );
+    create table if not exists dbt_state.built_uploads (model varchar, upload_id varchar);
+    delete from dbt_state.built_settings where model = '{{ this.identifier }}';
+    insert into dbt_state.built_settings
+    select
+        '{{ this.identifier }}',
+        '{{ participant_settings() | replace("'", "''") }}',
+        {{ reference_date() }};
+    delete from dbt_state.built_uploads where model = '{{ this.identifier }}';
+    insert into dbt_state.built_uploads
+    select distinct
+        '{{ this.identifier }}',
+        uploads.upload_id
+    from (
+        select versions.upload_id from {{ versions }} as versions
+        {%- if register %}
+        union all
+        select register.upload_id from {{ ref("int_programme_register_versions") }} as register
+        {%- endif %}
+    ) as uploads
+    {%- else %}
+    select 1
+    {%- endif %}
+{% endmacro %}
