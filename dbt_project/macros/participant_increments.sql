@@ -15,11 +15,19 @@
     (tests/integration/test_incremental_marts.py).
 
     The state lives in schema dbt_state of the warehouse:
-      built_settings (model, settings, reference_date)  what the model's rows were computed with
+      built_settings (model, settings, reference_date, mode, invocation_id)
+                                                        what the model's rows were computed with
       built_uploads (model, upload_id)                  the uploads they were computed from
       changed__<model> (programme_id, participant_key)  the participants this run recomputes
-    On Spark (built from scratch each time, docs/SCALING.md) these models are full builds and
-    the hooks do nothing.
+      builds (invocation_id, started_at, all_tests_passed)
+                                                        every dbt invocation, and whether it was
+                                                        a whole `dbt build` that passed every test
+
+    Tests follow the same rule (get_where_subquery below): in a `dbt build` that recomputed a
+    model's changed participants only, its tests look at those participants' rows - the kept
+    rows passed every test of the build before, or this build tests everything. On Spark (built
+    from scratch each time, docs/SCALING.md) these models are full builds and the hooks do
+    nothing.
 -#}
 
 {#- Whether the engine keeps the state and deletes rows (DuckDB); plain Parquet tables on Spark
@@ -179,7 +187,7 @@
     {%- if keeps_participant_increments() %}
     create schema if not exists dbt_state;
     create table if not exists dbt_state.built_settings (
-        model varchar, settings varchar, reference_date date
+        model varchar, settings varchar, reference_date date, mode varchar, invocation_id varchar
     );
     create table if not exists dbt_state.built_uploads (model varchar, upload_id varchar);
     delete from dbt_state.built_settings where model = '{{ this.identifier }}';
@@ -187,7 +195,9 @@
     select
         '{{ this.identifier }}',
         '{{ participant_settings() | replace("'", "''") }}',
-        {{ reference_date() }};
+        {{ reference_date() }},
+        '{{ participant_build_mode() }}',
+        '{{ invocation_id }}';
     delete from dbt_state.built_uploads where model = '{{ this.identifier }}';
     insert into dbt_state.built_uploads
     select distinct
@@ -204,3 +214,89 @@
     select 1
     {%- endif %}
 {% endmacro %}
+
+
+{#- on-run-start: this invocation, not yet known to have passed its tests. -#}
+{% macro record_build_start() -%}
+    {%- if execute and keeps_participant_increments() -%}
+        {%- do run_query(
+            "create schema if not exists dbt_state;"
+            ~ " create table if not exists dbt_state.builds ("
+            ~ "invocation_id varchar, started_at timestamp, all_tests_passed boolean);"
+            ~ " insert into dbt_state.builds values ('" ~ invocation_id ~ "', now(), null)"
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- on-run-end: whether this was a whole `dbt build` (no --select) in which every test passed.
+    A crash before this leaves null: not passed. -#}
+{% macro record_build_end(results) -%}
+    {%- if execute and keeps_participant_increments() -%}
+        {%- set unsettled = results
+            | selectattr("status", "in", ["fail", "error", "warn", "skipped", "runtime error"])
+            | list -%}
+        {%- set passed = flags.WHICH == "build" and not invocation_args_dict.get("select")
+            and unsettled | length == 0 -%}
+        {%- do run_query(
+            "update dbt_state.builds set all_tests_passed = " ~ passed
+            ~ " where invocation_id = '" ~ invocation_id ~ "'"
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Whether a test of `relation` in this invocation may look at the recomputed participants
+    only: a `dbt build`, the model recomputed in "changed" mode in this invocation, and the
+    build before it passed every test. -#}
+{% macro tests_recomputed_rows_only(relation) -%}
+    {%- if not execute or flags.WHICH != "build" or not keeps_participant_increments() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set tables = run_query(
+        "select count(*) from information_schema.tables where table_schema = 'dbt_state'"
+        ~ " and table_name in ('built_settings', 'builds')"
+    ) -%}
+    {%- if tables.rows[0][0] != 2 -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from dbt_state.built_settings"
+        ~ " where model = '" ~ relation.identifier ~ "' and mode = 'changed'"
+        ~ " and invocation_id = '" ~ invocation_id ~ "'"
+        ~ " and coalesce((select all_tests_passed from dbt_state.builds"
+        ~ " where invocation_id != '" ~ invocation_id ~ "'"
+        ~ " order by started_at desc limit 1), false)"
+    ) -%}
+    {{ return(found.rows[0][0] == 1) }}
+{%- endmacro %}
+
+
+{#- dbt's own macro (global project), which every generic test calls on the model it tests:
+    the `where` config as in dbt, and in a build that recomputed the model's changed
+    participants only, just their rows. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get("where", "") -%}
+    {%- set scoped = tests_recomputed_rows_only(relation) -%}
+    {%- if where or scoped -%}
+        {%- set filtered -%}
+            (
+                select tested.*
+                from {{ relation }} as tested
+                where
+                    {{ where or "true" }}
+                    {%- if scoped %}
+                    and exists (
+                        select 1
+                        from dbt_state.changed__{{ relation.identifier }} as changed
+                        where
+                            changed.programme_id = tested.programme_id
+                            and changed.participant_key = tested.participant_key
+                    )
+                    {%- endif %}
+            ) as dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}

@@ -194,6 +194,7 @@ def _run_dbt(
     work: Path,
     command: str,
     project_dir: Path = DBT_PROJECT_DIR,
+    expect_success: bool = True,
     **dbt_vars: object,
 ) -> None:
     dbt = Path(sys.executable).parent / "dbt"
@@ -222,7 +223,9 @@ def _run_dbt(
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
+    assert (result.returncode == 0) == expect_success, (
+        result.stdout[-20000:] + result.stderr[-5000:]
+    )
 
 
 def _build(base: Path, **dbt_vars: object) -> Path:

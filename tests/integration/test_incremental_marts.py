@@ -12,6 +12,7 @@ Which participants each step recomputes is worked out by hand from the fixture's
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -109,6 +110,23 @@ def _recomputed(db: Path, model: str) -> set[str]:
     return {r["participant_key"].removeprefix("key-") for r in rows}
 
 
+def _tests_scoped(work: Path, model: str) -> bool:
+    """Whether every data test on ``model`` in the last run read only recomputed rows."""
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    compiled = [
+        result["compiled_code"]
+        for result in results
+        if result["unique_id"].startswith("test.")
+        and manifest["nodes"][result["unique_id"]].get("attached_node")
+        == f"model.imdi_outcomes.{model}"
+    ]
+    assert compiled, model
+    scoped = {f"dbt_state.changed__{model}" in code for code in compiled}
+    assert len(scoped) == 1, (model, scoped)
+    return scoped.pop()
+
+
 def _participants(db: Path) -> set[str]:
     """The participants in fct_followup_status, each with its three horizons."""
     rows = _rows(
@@ -161,6 +179,11 @@ def test_each_step_recomputes_only_what_it_touches_and_equals_a_full_build(
     for model in ("dim_participants", "fct_followup_status"):
         assert _recomputed(kept, model) == {"A", "B", "C", "D", "E", "F"}, model
     assert _differences(kept, _full_build(kept, tmp_path / "reg2", snapshot_quarters=4)) == {}
+
+    # The build before passed every test, so this one's tests of the participant models look
+    # at the participants it recomputed only.
+    for model in PARTICIPANT_MODELS:
+        assert _tests_scoped(work, model), model
 
     # p1e (B's 12-month correction) and p2b (G's 6-month row).
     _release(kept, STEPS[2])
@@ -232,3 +255,35 @@ def _released(db: Path, upload: str) -> bool:
         [upload],
     )
     return rows[0]["n"] > 0
+
+
+def test_after_a_failed_test_the_next_builds_test_every_row(kept: Path, tmp_path: Path) -> None:
+    work = kept.parent
+    _release(kept, tuple(u for step in STEPS for u in step if not _released(kept, u)))
+    _run_dbt(kept, work, "build", snapshot_quarters=4)
+    _run_dbt(kept, work, "build", snapshot_quarters=4)
+    assert _tests_scoped(work, "fct_followup_status")  # nothing recomputed, nothing tested
+
+    # A row of I (P2) that breaks an invariant of fct_followup_status. `dbt test` tests every
+    # row and fails; it records that not every test passed.
+    con = duckdb.connect(str(kept))
+    try:
+        con.execute(
+            "UPDATE main.fct_followup_status SET is_unknown = is_known"
+            " WHERE participant_key = 'key-I' AND horizon_months = 0"
+        )
+    finally:
+        con.close()
+    _run_dbt(kept, work, "test", snapshot_quarters=4, expect_success=False)
+
+    # Nothing new arrives, yet the next build tests every row, finds I and fails - and so
+    # does the one after it, until the row is right again.
+    for _ in range(2):
+        _run_dbt(kept, work, "build", snapshot_quarters=4, expect_success=False)
+        assert not _tests_scoped(work, "fct_followup_status")
+    # Another threshold recomputes every row (a full build, every row tested): I is right again
+    # and the build passes; the build after it may test the recomputed rows only again.
+    _run_dbt(kept, work, "build", snapshot_quarters=4, full_time_threshold=99)
+    assert not _tests_scoped(work, "fct_followup_status")
+    _run_dbt(kept, work, "build", snapshot_quarters=4, full_time_threshold=99)
+    assert _tests_scoped(work, "fct_followup_status")
