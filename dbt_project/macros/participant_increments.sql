@@ -15,19 +15,22 @@
     (tests/integration/test_incremental_marts.py).
 
     The state lives in schema dbt_state of the warehouse:
-      built_settings (model, settings, reference_date, mode, invocation_id)
-                                                        what the model's rows were computed with
+      built_settings (model, settings, reference_date, mode, invocation_id,
+                      previous_invocation_id)           what the model's rows were computed with,
+                                                        by which dbt invocation, after which one
       built_uploads (model, upload_id)                  the uploads they were computed from
       changed__<model> (programme_id, participant_key)  the participants this run recomputes
-      builds (invocation_id, started_at, all_tests_passed)
-                                                        every dbt invocation, and whether it was
-                                                        a whole `dbt build` that passed every test
+      invocations (invocation_id, started_at)           every dbt invocation (on-run-start)
+      tested (model, invocation_id, passed)             per invocation that built or tested a
+                                                        model: whether it was built and every
+                                                        test on it ran and passed (on-run-end)
 
-    Tests follow the same rule (get_where_subquery below): in a `dbt build` that recomputed a
-    model's changed participants only, its tests look at those participants' rows - the kept
-    rows passed every test of the build before, or this build tests everything. On Spark (built
-    from scratch each time, docs/SCALING.md) these models are full builds and the hooks do
-    nothing.
+    Tests follow the same rule (get_where_subquery below): when a `dbt build` recomputed a
+    model's changed participants only, its tests look at those participants' rows - if the
+    kept rows passed every test on the model in the invocation that built them, and no test on
+    the model failed since. Otherwise (a failed test, a crash before the end of a run, `dbt
+    run` without tests) every row is tested, until a build passes. On Spark (built from scratch
+    each time, docs/SCALING.md) these models are full builds and the hooks do nothing.
 -#}
 
 {#- Whether the engine keeps the state and deletes rows (DuckDB); plain Parquet tables on Spark
@@ -187,17 +190,28 @@
     {%- if keeps_participant_increments() %}
     create schema if not exists dbt_state;
     create table if not exists dbt_state.built_settings (
-        model varchar, settings varchar, reference_date date, mode varchar, invocation_id varchar
+        model varchar,
+        settings varchar,
+        reference_date date,
+        mode varchar,
+        invocation_id varchar,
+        previous_invocation_id varchar
     );
     create table if not exists dbt_state.built_uploads (model varchar, upload_id varchar);
-    delete from dbt_state.built_settings where model = '{{ this.identifier }}';
     insert into dbt_state.built_settings
     select
         '{{ this.identifier }}',
         '{{ participant_settings() | replace("'", "''") }}',
         {{ reference_date() }},
         '{{ participant_build_mode() }}',
-        '{{ invocation_id }}';
+        '{{ invocation_id }}',
+        (
+            select max(built.invocation_id)
+            from dbt_state.built_settings as built
+            where built.model = '{{ this.identifier }}'
+        );
+    delete from dbt_state.built_settings
+    where model = '{{ this.identifier }}' and invocation_id != '{{ invocation_id }}';
     delete from dbt_state.built_uploads where model = '{{ this.identifier }}';
     insert into dbt_state.built_uploads
     select distinct
@@ -216,59 +230,87 @@
 {% endmacro %}
 
 
-{#- on-run-start: this invocation, not yet known to have passed its tests. -#}
+{#- on-run-start: this invocation. -#}
 {% macro record_build_start() -%}
     {%- if execute and keeps_participant_increments() -%}
         {%- do run_query(
             "create schema if not exists dbt_state;"
-            ~ " create table if not exists dbt_state.builds ("
-            ~ "invocation_id varchar, started_at timestamp, all_tests_passed boolean);"
-            ~ " insert into dbt_state.builds values ('" ~ invocation_id ~ "', now(), null)"
+            ~ " create table if not exists dbt_state.invocations ("
+            ~ "invocation_id varchar, started_at timestamp);"
+            ~ " create table if not exists dbt_state.tested ("
+            ~ "model varchar, invocation_id varchar, passed boolean);"
+            ~ " insert into dbt_state.invocations values ('" ~ invocation_id ~ "', now())"
         ) -%}
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- on-run-end: whether this was a whole `dbt build` (no --select) in which every test passed.
-    A crash before this leaves null: not passed. -#}
+{#- on-run-end: per model built or tested in this invocation, whether it was built (if it
+    ran) and every test on it ran and passed. A model built without its tests (`dbt run`) has
+    not passed. -#}
 {% macro record_build_end(results) -%}
     {%- if execute and keeps_participant_increments() -%}
-        {%- set unsettled = results
-            | selectattr("status", "in", ["fail", "error", "warn", "skipped", "runtime error"])
-            | list -%}
-        {%- set passed = flags.WHICH == "build" and not invocation_args_dict.get("select")
-            and unsettled | length == 0 -%}
-        {%- do run_query(
-            "update dbt_state.builds set all_tests_passed = " ~ passed
-            ~ " where invocation_id = '" ~ invocation_id ~ "'"
-        ) -%}
+        {%- set verdicts = {} -%}
+        {%- for result in results -%}
+            {%- set node = result.node -%}
+            {%- if node.resource_type == "model" -%}
+                {%- do verdicts.setdefault(node.unique_id, {"built": false, "tests": []}) -%}
+                {%- do verdicts[node.unique_id].update({"built": result.status == "success"}) -%}
+            {%- elif node.resource_type == "test" -%}
+                {#- A generic test is on its model; a singular one on every model it reads. -#}
+                {%- set models = [node.attached_node] if node.attached_node
+                    else node.depends_on.nodes -%}
+                {%- for model in models -%}
+                    {%- do verdicts.setdefault(model, {"built": true, "tests": []}) -%}
+                    {%- do verdicts[model]["tests"].append(result.status == "pass") -%}
+                {%- endfor -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set rows = [] -%}
+        {%- for unique_id, verdict in verdicts.items() -%}
+            {%- set passed = verdict["built"] and verdict["tests"] | length > 0
+                and verdict["tests"] | select("false") | list | length == 0 -%}
+            {%- do rows.append(
+                "('" ~ unique_id.split(".")[-1] ~ "', '" ~ invocation_id ~ "', " ~ passed ~ ")"
+            ) -%}
+        {%- endfor -%}
+        {%- if rows -%}
+            {%- do run_query("insert into dbt_state.tested values " ~ rows | join(", ")) -%}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
 
 {#- Whether a test of `relation` in this invocation may look at the recomputed participants
-    only: a `dbt build`, the model recomputed in "changed" mode in this invocation, and the
-    build before it passed every test. -#}
+    only: the model was recomputed in "changed" mode in this invocation, every test on it
+    passed in the invocation that built it before, and none failed since. -#}
 {% macro tests_recomputed_rows_only(relation) -%}
-    {%- if not execute or flags.WHICH != "build" or not keeps_participant_increments() -%}
+    {%- if not execute or not keeps_participant_increments() -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set tables = run_query(
         "select count(*) from information_schema.tables where table_schema = 'dbt_state'"
-        ~ " and table_name in ('built_settings', 'builds')"
+        ~ " and table_name in ('built_settings', 'invocations', 'tested')"
     ) -%}
-    {%- if tables.rows[0][0] != 2 -%}
+    {%- if tables.rows[0][0] != 3 -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set found = run_query(
-        "select count(*) from dbt_state.built_settings"
+        "with built as (select * from dbt_state.built_settings"
         ~ " where model = '" ~ relation.identifier ~ "' and mode = 'changed'"
-        ~ " and invocation_id = '" ~ invocation_id ~ "'"
-        ~ " and coalesce((select all_tests_passed from dbt_state.builds"
-        ~ " where invocation_id != '" ~ invocation_id ~ "'"
-        ~ " order by started_at desc limit 1), false)"
+        ~ " and invocation_id = '" ~ invocation_id ~ "'),"
+        ~ " since as (select tested.passed, tested.invocation_id = built.previous_invocation_id"
+        ~ " as is_previous_build from built"
+        ~ " join dbt_state.invocations as previous"
+        ~ " on previous.invocation_id = built.previous_invocation_id"
+        ~ " join dbt_state.invocations as later on later.started_at >= previous.started_at"
+        ~ " and later.invocation_id != '" ~ invocation_id ~ "'"
+        ~ " join dbt_state.tested on tested.invocation_id = later.invocation_id"
+        ~ " and tested.model = built.model)"
+        ~ " select coalesce(bool_or(passed and is_previous_build) and bool_and(passed), false)"
+        ~ " from since"
     ) -%}
-    {{ return(found.rows[0][0] == 1) }}
+    {{ return(found.rows[0][0]) }}
 {%- endmacro %}
 
 
