@@ -48,34 +48,88 @@
 {%- endmacro %}
 
 
+{#- How each incremental model is kept: `key` (recompute whole participants, or whole
+    programmes for the aggregates), `versions` (the follow-up versions it reads), `register`
+    (whether the programme register feeds it), `due_dates` (rows whose due date the reference
+    date passed are recomputed; due and overdue are judged on it) and `reference_date` (the
+    reference date is one of its settings: another one recomputes it whole - for the
+    aggregates, whose groups turn final or overdue as it moves). -#}
+{% macro increment_spec(model_name) -%}
+    {%- set specs = {
+        "int_followup_versions": {
+            "key": "participant", "versions": "stg_imdi__followups", "register": false,
+            "due_dates": false, "reference_date": false,
+        },
+        "dim_participants": {
+            "key": "participant", "versions": "int_followup_versions", "register": true,
+            "due_dates": false, "reference_date": false,
+        },
+        "fct_followup_status": {
+            "key": "participant", "versions": "int_followup_versions", "register": true,
+            "due_dates": true, "reference_date": false,
+        },
+        "fct_attainment": {
+            "key": "programme", "versions": "int_followup_versions", "register": true,
+            "due_dates": false, "reference_date": true,
+        },
+        "fct_status_transitions": {
+            "key": "programme", "versions": "int_followup_versions", "register": false,
+            "due_dates": false, "reference_date": true,
+        },
+    } -%}
+    {{ return(specs.get(model_name)) }}
+{%- endmacro %}
+
+
+{#- The key columns a model is recomputed by. -#}
+{% macro increment_key_columns(model_name) -%}
+    {%- if increment_spec(model_name)["key"] == "participant" -%}
+        {{ return(["programme_id", "participant_key"]) }}
+    {%- endif -%}
+    {{ return(["programme_id"]) }}
+{%- endmacro %}
+
+
 {#- The macros a model renders, rendered: its share of the settings fingerprint, so that an edit
     of a macro counts as much as an edit of the model. -#}
-{% macro participant_logic() -%}
+{% macro increment_logic() -%}
     {%- if this.identifier == "int_followup_versions" -%}
         {{ return(version_validity(["programme_id", "participant_key", "horizon_months"])) }}
     {%- elif this.identifier == "dim_participants" -%}
         {{ return(participants_at("snapshots", "changed_versions")) }}
     {%- elif this.identifier == "fct_followup_status" -%}
         {{ return(followup_status_at("snapshots", "changed_versions")) }}
+    {%- elif this.identifier == "fct_attainment" -%}
+        {{ return(attainment_from("followup_status", "snapshots")) }}
     {%- endif -%}
-    {{ exceptions.raise_compiler_error(
-        "participant_increments: no logic known for model " ~ this.identifier
-    ) }}
+    {{ return("") }}
 {%- endmacro %}
 
 
-{#- What a model's rows are computed from besides the data: as_of, the full-time threshold and
-    the SQL (every model's code as written, and the macros it renders). -#}
-{% macro participant_settings() -%}
-    {{- return(
-        "as_of=" ~ var("as_of") ~ ";full_time_threshold=" ~ (var("full_time_threshold") | float)
-        ~ ";code=" ~ local_md5(([participant_logic()] + models_code()) | join("\n"))
-    ) -}}
+{#- What a model's rows are computed from besides the data: as_of, the full-time threshold,
+    the reference date if the spec says so, and the SQL (every model's code as written, and
+    the macros it renders). -#}
+{% macro increment_settings() -%}
+    {%- set spec = increment_spec(this.identifier) -%}
+    {%- if spec is none -%}
+        {{ exceptions.raise_compiler_error(
+            "participant_increments: no increment_spec for model " ~ this.identifier
+        ) }}
+    {%- endif -%}
+    {%- set parts = [
+        "as_of=" ~ var("as_of"),
+        "full_time_threshold=" ~ (var("full_time_threshold") | float),
+        "code=" ~ local_md5(([increment_logic()] + models_code()) | join("\n")),
+    ] -%}
+    {%- if spec["reference_date"] -%}
+        {%- do parts.append("reference_date=" ~ reference_date()) -%}
+    {%- endif -%}
+    {{- return(parts | join(";")) -}}
 {%- endmacro %}
 
 
-{#- "changed" when this run may recompute only the changed participants: the model exists as a
-    table, was last built with the same settings and the engine keeps state; else "full". -#}
+{#- "changed" when this run may recompute only what changed: the model exists as a table, was
+    last built with the same settings and the engine keeps state; else "full". -#}
 {% macro participant_build_mode() -%}
     {%- if not execute or not is_incremental() or not keeps_participant_increments() -%}
         {{ return("full") }}
@@ -91,66 +145,79 @@
         "select settings from dbt_state.built_settings where model = '"
         ~ this.identifier ~ "'"
     ) -%}
-    {%- if settings.rows | length == 1 and settings.rows[0][0] == participant_settings() -%}
+    {%- if settings.rows | length == 1 and settings.rows[0][0] == increment_settings() -%}
         {{ return("changed") }}
     {%- endif -%}
     {{ return("full") }}
 {%- endmacro %}
 
 
-{#- The model's filter to the participants this run recomputes (none in a full build). -#}
-{% macro only_changed_participants(alias) -%}
-    {%- if participant_build_mode() == "changed" %}
-    where exists (
+{#- `alias`'s rows of the keys in dbt_state.changed__<model_name>. -#}
+{% macro in_changed_keys(alias, model_name) -%}
+    exists (
         select 1
-        from dbt_state.changed__{{ this.identifier }} as changed
+        from dbt_state.changed__{{ model_name }} as changed
         where
-            changed.programme_id = {{ alias }}.programme_id
-            and changed.participant_key = {{ alias }}.participant_key
+            {% for column in increment_key_columns(model_name) -%}
+            {{ "and " if not loop.first }}changed.{{ column }} = {{ alias }}.{{ column }}
+            {% endfor %}
     )
+{%- endmacro %}
+
+
+{#- The model's filter to the participants (or programmes) this run recomputes (none in a full
+    build). -#}
+{% macro only_changed_rows(alias) -%}
+    {%- if participant_build_mode() == "changed" %}
+    where {{ in_changed_keys(alias, this.identifier) }}
     {%- endif %}
 {%- endmacro %}
 
 
-{#- pre-hook: in a "changed" run, record the participants to recompute and delete their rows;
-    in a full run over an existing table, delete every row. `versions` is the relation of the
-    follow-up versions the model reads (with upload_id), `register` whether register versions
-    count, `due_dates` whether rows whose due date the reference date passed count. -#}
-{% macro participant_increment_pre_hook(versions, register=false, due_dates=false) %}
+{#- pre-hook: in a "changed" run, record the keys to recompute and delete their rows; in a full
+    run over an existing table, delete every row. A key is touched by an upload the model has
+    not built from yet (stg_imdi__uploads: every upload, small) that brings versions of it or,
+    if the register counts, register versions of its programme; and, if due dates count, when
+    one of its rows' due dates lies between the last reference date and this one. -#}
+{% macro increment_pre_hook() %}
+    {%- set spec = increment_spec(this.identifier) -%}
+    {#- Rendered in every mode, so that dbt sees these relations as the model's parents. -#}
+    {%- set uploads = ref("stg_imdi__uploads") -%}
+    {%- set versions = ref(spec["versions"]) -%}
+    {%- set register = ref("int_programme_register_versions") -%}
+    {%- set key = increment_key_columns(this.identifier) | join(", ") -%}
     {%- set mode = participant_build_mode() -%}
     {%- if mode == "changed" %}
     create or replace table dbt_state.changed__{{ this.identifier }} as
     with
 
-    built_uploads as (
-        select upload_id
-        from dbt_state.built_uploads
-        where model = '{{ this.identifier }}'
+    new_uploads as (
+        select uploads.upload_id
+        from {{ uploads }} as uploads
+        where uploads.upload_id not in (
+            select built.upload_id
+            from dbt_state.built_uploads as built
+            where built.model = '{{ this.identifier }}'
+        )
     ),
 
     touched as (
-        select
-            versions.programme_id,
-            versions.participant_key
-        from {{ versions }} as versions
-        where versions.upload_id not in (select built_uploads.upload_id from built_uploads)
-        {%- if register %}
+        select {{ key }}
+        from {{ versions }}
+        where upload_id in (select new_uploads.upload_id from new_uploads)
+        {%- if spec["register"] %}
         union all
-        select
-            versions.programme_id,
-            versions.participant_key
-        from {{ versions }} as versions
-        where versions.programme_id in (
+        select {{ key }}
+        from {{ versions }}
+        where programme_id in (
             select register.programme_id
-            from {{ ref("int_programme_register_versions") }} as register
-            where register.upload_id not in (select built_uploads.upload_id from built_uploads)
+            from {{ register }} as register
+            where register.upload_id in (select new_uploads.upload_id from new_uploads)
         )
         {%- endif %}
-        {%- if due_dates %}
+        {%- if spec["due_dates"] %}
         union all
-        select
-            built_rows.programme_id,
-            built_rows.participant_key
+        select {{ key }}
         from {{ this }} as built_rows
         cross join (
             select reference_date
@@ -163,19 +230,11 @@
         {%- endif %}
     )
 
-    select distinct
-        programme_id,
-        participant_key
+    select distinct {{ key }}
     from touched;
 
     delete from {{ this }} as built_rows
-    where exists (
-        select 1
-        from dbt_state.changed__{{ this.identifier }} as changed
-        where
-            changed.programme_id = built_rows.programme_id
-            and changed.participant_key = built_rows.participant_key
-    )
+    where {{ in_changed_keys("built_rows", this.identifier) }}
     {%- elif is_incremental() and keeps_participant_increments() %}
     delete from {{ this }}
     {%- else %}
@@ -185,8 +244,8 @@
 
 
 {#- post-hook: what the rows now stand on - the settings, the reference date and every upload
-    of `versions` (and of the register, if it counts). -#}
-{% macro participant_increment_post_hook(versions, register=false) %}
+    so far. -#}
+{% macro increment_post_hook() %}
     {%- if keeps_participant_increments() %}
     create schema if not exists dbt_state;
     create table if not exists dbt_state.built_settings (
@@ -201,7 +260,7 @@
     insert into dbt_state.built_settings
     select
         '{{ this.identifier }}',
-        '{{ participant_settings() | replace("'", "''") }}',
+        '{{ increment_settings() | replace("'", "''") }}',
         {{ reference_date() }},
         '{{ participant_build_mode() }}',
         '{{ invocation_id }}',
@@ -214,16 +273,10 @@
     where model = '{{ this.identifier }}' and invocation_id != '{{ invocation_id }}';
     delete from dbt_state.built_uploads where model = '{{ this.identifier }}';
     insert into dbt_state.built_uploads
-    select distinct
+    select
         '{{ this.identifier }}',
         uploads.upload_id
-    from (
-        select versions.upload_id from {{ versions }} as versions
-        {%- if register %}
-        union all
-        select register.upload_id from {{ ref("int_programme_register_versions") }} as register
-        {%- endif %}
-    ) as uploads
+    from {{ ref("stg_imdi__uploads") }} as uploads
     {%- else %}
     select 1
     {%- endif %}
@@ -285,7 +338,8 @@
     only: the model was recomputed in "changed" mode in this invocation, every test on it
     passed in the invocation that built it before, and none failed since. -#}
 {% macro tests_recomputed_rows_only(relation) -%}
-    {%- if not execute or not keeps_participant_increments() -%}
+    {%- if not execute or not keeps_participant_increments()
+        or increment_spec(relation.identifier) is none -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set tables = run_query(
@@ -328,13 +382,7 @@
                 where
                     {{ where or "true" }}
                     {%- if scoped %}
-                    and exists (
-                        select 1
-                        from dbt_state.changed__{{ relation.identifier }} as changed
-                        where
-                            changed.programme_id = tested.programme_id
-                            and changed.participant_key = tested.participant_key
-                    )
+                    and {{ in_changed_keys("tested", relation.identifier) }}
                     {%- endif %}
             ) as dbt_subquery
         {%- endset -%}

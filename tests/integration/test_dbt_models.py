@@ -764,7 +764,7 @@ def test_as_of_before_the_correction_gives_the_old_value(tmp_path: Path) -> None
 
 
 # Uploads held back from the first build and loaded after it, with their original arrival
-# stamps (a backlog): p1b (2020-01-10) is visible from the 2020-03-31 snapshot on; p1e, p2b and
+# stamps (a backlog; each with its raw_uploads row, as the ingest writes them together): p1b (2020-01-10) is visible from the 2020-03-31 snapshot on; p1e, p2b and
 # the register correction reg2 only from 2020-06-30.
 BACKLOG = ("p1b", "p1e", "p2b", "reg2")
 MARK = 1000  # added to n_employed to see whether a snapshot's rows were computed again
@@ -788,7 +788,7 @@ def test_quarter_snapshots_are_computed_again_only_when_their_inputs_change(
     con = duckdb.connect(str(db))
     try:
         _load_fixture(con)
-        for table in ("raw_followups", "raw_programme_register"):
+        for table in ("raw_uploads", "raw_followups", "raw_programme_register"):
             con.execute(
                 f"CREATE TABLE main.held_{table} AS SELECT * FROM raw.{table}"
                 f" WHERE upload_id IN ({backlog})"
@@ -806,7 +806,7 @@ def test_quarter_snapshots_are_computed_again_only_when_their_inputs_change(
             f"UPDATE main.fct_attainment_by_quarter SET n_employed = n_employed + {MARK}"
             " WHERE as_of_date IN ('2019-12-31', '2020-03-31')"
         )
-        for table in ("raw_followups", "raw_programme_register"):
+        for table in ("raw_uploads", "raw_followups", "raw_programme_register"):
             con.execute(f"INSERT INTO raw.{table} SELECT * FROM main.held_{table}")
     finally:
         con.close()

@@ -1,9 +1,9 @@
 """The incremental models equal a full build, and recompute only the participants that changed.
 
 int_followup_versions, dim_participants and fct_followup_status keep their rows between runs
-and recompute the participants a new upload touches (macros/participant_increments.sql);
-fct_attainment_by_quarter recomputes the programmes of the snapshots a new upload reaches
-(macros/quarter_snapshots.sql). Here the hand-made warehouse of test_dbt_models arrives in
+and recompute the participants a new upload touches, fct_attainment and fct_status_transitions
+the programmes (macros/participant_increments.sql); fct_attainment_by_quarter recomputes the
+programmes of the snapshots a new upload reaches (macros/quarter_snapshots.sql). Here the hand-made warehouse of test_dbt_models arrives in
 steps - a backlog of follow-ups, a register correction, more follow-ups, the reference date
 moving forward and back, another full-time threshold - and after each step every mart of the
 incrementally kept warehouse must equal a full build, from nothing, of the same raw tables.
@@ -33,10 +33,12 @@ MODELS = (
     "fct_register_comparison",
     "fct_upload_log",
 )
-RAW_TABLES = ("raw_followups", "raw_programme_register")
+# An upload arrives with its row in raw_uploads and its rows, in one transaction (raw_load.py).
+RAW_TABLES = ("raw_uploads", "raw_followups", "raw_programme_register")
 # Held back from the first build, then loaded in this order with their original stamps.
 STEPS = (("p1b",), ("reg2",), ("p1e", "p2b"))
 PARTICIPANT_MODELS = ("int_followup_versions", "dim_participants", "fct_followup_status")
+PROGRAMME_MODELS = ("fct_attainment", "fct_status_transitions")
 
 
 def _hold_back(db: Path, uploads: tuple[str, ...]) -> None:
@@ -110,6 +112,19 @@ def _recomputed(db: Path, model: str) -> set[str]:
     return {r["participant_key"].removeprefix("key-") for r in rows}
 
 
+def _recomputed_programmes(db: Path, model: str) -> set[str]:
+    """The programmes the last run recomputed in ``model`` (a programme-keyed aggregate)."""
+    assert _mode(db, model) == "changed"
+    return {r["programme_id"] for r in _rows(db, f"SELECT * FROM dbt_state.changed__{model}")}
+
+
+def _mode(db: Path, model: str) -> str:
+    """How the last run built ``model``: "changed" (what changed only) or "full"."""
+    rows = _rows(db, "SELECT mode FROM dbt_state.built_settings WHERE model = ?", [model])
+    assert len(rows) == 1, rows
+    return rows[0]["mode"]
+
+
 def _tests_scoped(work: Path, model: str) -> bool:
     """Whether every data test on ``model`` in the last run read only recomputed rows."""
     manifest = json.loads((work / "target" / "manifest.json").read_text())
@@ -166,6 +181,8 @@ def test_each_step_recomputes_only_what_it_touches_and_equals_a_full_build(
     _run_dbt(kept, work, "build", snapshot_quarters=4)
     for model in PARTICIPANT_MODELS:
         assert _recomputed(kept, model) == {"A", "B", "D", "E", "F"}, model
+    for model in PROGRAMME_MODELS:
+        assert _recomputed_programmes(kept, model) == {"P1"}, model
     # D is withdrawn now: its three horizons left fct_followup_status; F (first reported in p1b)
     # came with three.
     assert _participants(kept) == before - {"D"} | {"F"}
@@ -178,11 +195,14 @@ def test_each_step_recomputes_only_what_it_touches_and_equals_a_full_build(
     assert _recomputed(kept, "int_followup_versions") == set()
     for model in ("dim_participants", "fct_followup_status"):
         assert _recomputed(kept, model) == {"A", "B", "C", "D", "E", "F"}, model
+    assert _recomputed_programmes(kept, "fct_attainment") == {"P1"}  # its targets
+    # The transitions do not read the register: nothing to recompute.
+    assert _recomputed_programmes(kept, "fct_status_transitions") == set()
     assert _differences(kept, _full_build(kept, tmp_path / "reg2", snapshot_quarters=4)) == {}
 
-    # The build before passed every test, so this one's tests of the participant models look
-    # at the participants it recomputed only.
-    for model in PARTICIPANT_MODELS:
+    # The build before passed every test, so this one's tests of the incremental models look
+    # at the participants (programmes) it recomputed only.
+    for model in PARTICIPANT_MODELS + PROGRAMME_MODELS:
         assert _tests_scoped(work, model), model
 
     # p1e (B's 12-month correction) and p2b (G's 6-month row).
@@ -190,6 +210,8 @@ def test_each_step_recomputes_only_what_it_touches_and_equals_a_full_build(
     _run_dbt(kept, work, "build", snapshot_quarters=4)
     for model in PARTICIPANT_MODELS:
         assert _recomputed(kept, model) == {"B", "G"}, model
+    for model in PROGRAMME_MODELS:
+        assert _recomputed_programmes(kept, model) == {"P1", "P2"}, model
     assert _differences(kept, _full_build(kept, tmp_path / "p1e", snapshot_quarters=4)) == {}
 
 
@@ -203,6 +225,9 @@ def test_a_new_reference_date_recomputes_the_rows_that_fell_due(kept: Path, tmp_
     _run_dbt(kept, work, "build", snapshot_quarters=4, reference_date="2021-01-15")
     assert _recomputed(kept, "fct_followup_status") == {"F", "G", "H"}
     assert _recomputed(kept, "dim_participants") == set()
+    # The aggregates' groups turn final or overdue as the date moves: computed whole.
+    for model in PROGRAMME_MODELS:
+        assert _mode(kept, model) == "full", model
     fresh = _full_build(kept, tmp_path / "later", snapshot_quarters=4, reference_date="2021-01-15")
     assert _differences(kept, fresh) == {}
 
@@ -224,8 +249,9 @@ def test_another_threshold_or_as_of_rebuilds_the_models_whole(kept: Path, tmp_pa
     # A threshold of 60 makes B's 6-month job (60 %) full-time; a full build must say the same.
     _run_dbt(kept, work, "build", snapshot_quarters=4, full_time_threshold=60)
     settings = _rows(kept, "SELECT model, settings FROM dbt_state.built_settings ORDER BY model")
-    assert {r["model"] for r in settings} == set(PARTICIPANT_MODELS)
+    assert {r["model"] for r in settings} == set(PARTICIPANT_MODELS + PROGRAMME_MODELS)
     assert all("full_time_threshold=60.0" in r["settings"] for r in settings)
+    assert {_mode(kept, model) for model in PARTICIPANT_MODELS + PROGRAMME_MODELS} == {"full"}
     b6 = _rows(
         kept,
         "SELECT is_full_time FROM main.fct_followup_status"

@@ -8,8 +8,8 @@
         materialized="incremental",
         incremental_strategy="append",
         on_schema_change="sync_all_columns",
-        pre_hook="{{ participant_increment_pre_hook(ref('stg_imdi__followups')) }}",
-        post_hook="{{ participant_increment_post_hook(ref('stg_imdi__followups')) }}",
+        pre_hook="{{ increment_pre_hook() }}",
+        post_hook="{{ increment_post_hook() }}",
     )
 }}
 
@@ -19,7 +19,7 @@ followups as (
 
     select stg_followups.*
     from {{ ref('stg_imdi__followups') }} as stg_followups
-    {{ only_changed_participants('stg_followups') }}
+    {{ only_changed_rows('stg_followups') }}
 
 ),
 

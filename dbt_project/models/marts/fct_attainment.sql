@@ -1,5 +1,17 @@
 -- Attainment per programme x grant year x cohort x horizon at reference_date.
--- Logic in macros/attainment.sql (shared with fct_attainment_by_quarter).
+-- Logic in macros/attainment.sql (shared with fct_attainment_by_quarter). Incremental by
+-- programme: a run computes again the programmes a new upload or register version touches,
+-- all of them on another reference date (macros/participant_increments.sql).
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="append_new_columns",
+        pre_hook="{{ increment_pre_hook() }}",
+        post_hook="{{ increment_post_hook() }}",
+    )
+}}
+
 with
 
 snapshots as (
@@ -15,6 +27,7 @@ followup_status as (
         snapshots.snapshot_date
     from {{ ref('fct_followup_status') }} as followups
     cross join snapshots
+    {{ only_changed_rows('followups') }}
 
 ),
 

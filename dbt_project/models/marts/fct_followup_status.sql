@@ -8,8 +8,8 @@
         materialized="incremental",
         incremental_strategy="append",
         on_schema_change="append_new_columns",
-        pre_hook="{{ participant_increment_pre_hook(ref('int_followup_versions'), register=true, due_dates=true) }}",
-        post_hook="{{ participant_increment_post_hook(ref('int_followup_versions'), register=true) }}",
+        pre_hook="{{ increment_pre_hook() }}",
+        post_hook="{{ increment_post_hook() }}",
     )
 }}
 
@@ -25,7 +25,7 @@ changed_versions as (
 
     select followup_versions.*
     from {{ ref('int_followup_versions') }} as followup_versions
-    {{ only_changed_participants('followup_versions') }}
+    {{ only_changed_rows('followup_versions') }}
 
 ),
 

@@ -1,10 +1,23 @@
 -- How participants move between statuses from programme end to 6 and 12 months after.
 -- A horizon reads 'unknown' when due but not reported, 'not_due' when not yet due.
+-- Incremental by programme, as fct_attainment (macros/participant_increments.sql).
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="append_new_columns",
+        pre_hook="{{ increment_pre_hook() }}",
+        post_hook="{{ increment_post_hook() }}",
+    )
+}}
+
 with
 
 followup_status as (
 
-    select * from {{ ref('fct_followup_status') }}
+    select followups.*
+    from {{ ref('fct_followup_status') }} as followups
+    {{ only_changed_rows('followups') }}
 
 ),
 
