@@ -68,6 +68,10 @@
             "key": "participant", "versions": "int_followup_versions", "register": true,
             "due_dates": true, "reference_date": false,
         },
+        "fct_overdue_followups": {
+            "key": "participant", "versions": "int_followup_versions", "register": true,
+            "due_dates": false, "reference_date": true,
+        },
         "fct_attainment": {
             "key": "programme", "versions": "int_followup_versions", "register": true,
             "due_dates": false, "reference_date": true,

@@ -37,7 +37,12 @@ MODELS = (
 RAW_TABLES = ("raw_uploads", "raw_followups", "raw_programme_register")
 # Held back from the first build, then loaded in this order with their original stamps.
 STEPS = (("p1b",), ("reg2",), ("p1e", "p2b"))
-PARTICIPANT_MODELS = ("int_followup_versions", "dim_participants", "fct_followup_status")
+PARTICIPANT_MODELS = (
+    "int_followup_versions",
+    "dim_participants",
+    "fct_followup_status",
+    "fct_overdue_followups",
+)
 PROGRAMME_MODELS = ("fct_attainment", "fct_status_transitions")
 
 
@@ -193,7 +198,7 @@ def test_each_step_recomputes_only_what_it_touches_and_equals_a_full_build(
     _release(kept, STEPS[1])
     _run_dbt(kept, work, "build", snapshot_quarters=4)
     assert _recomputed(kept, "int_followup_versions") == set()
-    for model in ("dim_participants", "fct_followup_status"):
+    for model in PARTICIPANT_MODELS[1:]:
         assert _recomputed(kept, model) == {"A", "B", "C", "D", "E", "F"}, model
     assert _recomputed_programmes(kept, "fct_attainment") == {"P1"}  # its targets
     # The transitions do not read the register: nothing to recompute.
@@ -225,8 +230,9 @@ def test_a_new_reference_date_recomputes_the_rows_that_fell_due(kept: Path, tmp_
     _run_dbt(kept, work, "build", snapshot_quarters=4, reference_date="2021-01-15")
     assert _recomputed(kept, "fct_followup_status") == {"F", "G", "H"}
     assert _recomputed(kept, "dim_participants") == set()
-    # The aggregates' groups turn final or overdue as the date moves: computed whole.
-    for model in PROGRAMME_MODELS:
+    # The aggregates' groups turn final or overdue as the date moves, and every overdue row
+    # counts its days from it: computed whole.
+    for model in (*PROGRAMME_MODELS, "fct_overdue_followups"):
         assert _mode(kept, model) == "full", model
     fresh = _full_build(kept, tmp_path / "later", snapshot_quarters=4, reference_date="2021-01-15")
     assert _differences(kept, fresh) == {}

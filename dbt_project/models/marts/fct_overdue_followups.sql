@@ -1,9 +1,23 @@
 -- The follow-ups that are due at reference_date but not reported: the chase list.
+-- Incremental by participant; computed whole on another reference date, which every row's
+-- days_overdue counts from (macros/participant_increments.sql).
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="append_new_columns",
+        pre_hook="{{ increment_pre_hook() }}",
+        post_hook="{{ increment_post_hook() }}",
+    )
+}}
+
 with
 
 followup_status as (
 
-    select * from {{ ref('fct_followup_status') }}
+    select followups.*
+    from {{ ref('fct_followup_status') }} as followups
+    {{ only_changed_rows('followups') }}
 
 )
 
