@@ -1,25 +1,27 @@
 {#-
-    Incremental upkeep keyed on participants (programme_id x participant_key), for the models
-    whose rows of a participant depend only on that participant's follow-up versions, the
-    register of their programme and the run's settings: int_followup_versions,
-    dim_participants and fct_followup_status.
+    Incremental upkeep keyed on participants (programme_id x participant_key) or, for the
+    aggregates, on programmes: int_followup_versions, dim_participants, fct_followup_status and
+    fct_overdue_followups by participant; fct_attainment and fct_status_transitions by
+    programme (increment_spec below). A participant's rows depend only on their own follow-up
+    versions, the register of their programme and the run's settings; a programme's groups
+    only on its participants' rows and its register.
 
-    The raw tables are append-only, so a participant's inputs change only when an upload the
-    model has not yet built from brings a version of them, or a register version of their
-    programme. A run recomputes exactly those participants - and, for fct_followup_status,
-    the ones with a due date between the reference date of its last build and this one (due
-    and overdue are judged on it) - and keeps every other row. Anything else the rows are
-    computed from (as_of, the full-time threshold, the SQL of the project) is in the model's
-    settings fingerprint; when it differs, or on a first build or `--full-refresh`, the model
-    is computed whole. The result equals a full build either way
-    (tests/integration/test_incremental_marts.py).
+    The raw tables are append-only, so those inputs change only when an upload the model has
+    not yet built from brings a version of the participant (programme), or a register version
+    of their programme. A run recomputes exactly those keys - and, for fct_followup_status, the
+    participants with a due date between the reference date of its last build and this one
+    (due and overdue are judged on it) - and keeps every other row. Anything else the rows are
+    computed from (as_of, the full-time threshold, the SQL of the project, for some models the
+    reference date) is in the model's settings fingerprint; when it differs, or on a first
+    build or `--full-refresh`, the model is computed whole. The result equals a full build
+    either way (tests/integration/test_incremental_marts.py).
 
     The state lives in schema dbt_state of the warehouse:
       built_settings (model, settings, reference_date, mode, invocation_id,
                       previous_invocation_id)           what the model's rows were computed with,
                                                         by which dbt invocation, after which one
       built_uploads (model, upload_id)                  the uploads they were computed from
-      changed__<model> (programme_id, participant_key)  the participants this run recomputes
+      changed__<model> (programme_id[, participant_key])  the keys this run recomputes
       invocations (invocation_id, started_at)           every dbt invocation (on-run-start)
       tested (model, invocation_id, passed)             per invocation that built or tested a
                                                         model: whether it was built and every
@@ -126,7 +128,12 @@
         "code=" ~ local_md5(([increment_logic()] + models_code()) | join("\n")),
     ] -%}
     {%- if spec["reference_date"] -%}
-        {%- do parts.append("reference_date=" ~ reference_date()) -%}
+        {#- Its value: unset means today (reference_date() renders current_date then). -#}
+        {%- set value = var("reference_date", none) -%}
+        {%- if value is none or (value | string | trim) == "" -%}
+            {%- set value = modules.datetime.date.today().isoformat() -%}
+        {%- endif -%}
+        {%- do parts.append("reference_date=" ~ value) -%}
     {%- endif -%}
     {{- return(parts | join(";")) -}}
 {%- endmacro %}
