@@ -2,17 +2,7 @@
 -- [valid_from, valid_to): the version current at a moment t has valid_from < t and
 -- (valid_to is null or valid_to >= t), as in versions_current_at().
 -- Incremental by participant: a run computes again only the participants a new upload
--- brings versions of (macros/participant_increments.sql); every window here is per participant.
-{{
-    config(
-        materialized="incremental",
-        incremental_strategy="append",
-        on_schema_change="sync_all_columns",
-        pre_hook="{{ increment_pre_hook() }}",
-        post_hook="{{ increment_post_hook() }}",
-    )
-}}
-
+-- brings versions of (macros/participant_increments.sql; config in dbt_project.yml); every window here is per participant.
 with
 
 followups as (

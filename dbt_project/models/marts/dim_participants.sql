@@ -1,16 +1,6 @@
 -- One row per participant (programme_id x participant_key), withdrawn ones included.
 -- Incremental by participant: a run computes again only the participants a new upload or
--- register version touches (macros/participant_increments.sql).
-{{
-    config(
-        materialized="incremental",
-        incremental_strategy="append",
-        on_schema_change="append_new_columns",
-        pre_hook="{{ increment_pre_hook() }}",
-        post_hook="{{ increment_post_hook() }}",
-    )
-}}
-
+-- register version touches (macros/participant_increments.sql; config in dbt_project.yml).
 with
 
 snapshots as (

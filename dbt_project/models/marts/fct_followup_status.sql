@@ -2,17 +2,7 @@
 -- and 12, reported or not. Logic in macros/followup_status.sql (shared with the quarter
 -- snapshots). Incremental by participant: a run computes again only the participants a new
 -- upload or register version touches, or whose due date the reference date passed since the
--- last build (macros/participant_increments.sql).
-{{
-    config(
-        materialized="incremental",
-        incremental_strategy="append",
-        on_schema_change="append_new_columns",
-        pre_hook="{{ increment_pre_hook() }}",
-        post_hook="{{ increment_post_hook() }}",
-    )
-}}
-
+-- last build (macros/participant_increments.sql; config in dbt_project.yml).
 with
 
 snapshots as (

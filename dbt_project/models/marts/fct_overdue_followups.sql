@@ -1,16 +1,6 @@
 -- The follow-ups that are due at reference_date but not reported: the chase list.
 -- Incremental by participant; computed whole on another reference date, which every row's
--- days_overdue counts from (macros/participant_increments.sql).
-{{
-    config(
-        materialized="incremental",
-        incremental_strategy="append",
-        on_schema_change="append_new_columns",
-        pre_hook="{{ increment_pre_hook() }}",
-        post_hook="{{ increment_post_hook() }}",
-    )
-}}
-
+-- days_overdue counts from (macros/participant_increments.sql; config in dbt_project.yml).
 with
 
 followup_status as (

@@ -1,16 +1,6 @@
 -- How participants move between statuses from programme end to 6 and 12 months after.
 -- A horizon reads 'unknown' when due but not reported, 'not_due' when not yet due.
--- Incremental by programme, as fct_attainment (macros/participant_increments.sql).
-{{
-    config(
-        materialized="incremental",
-        incremental_strategy="append",
-        on_schema_change="append_new_columns",
-        pre_hook="{{ increment_pre_hook() }}",
-        post_hook="{{ increment_post_hook() }}",
-    )
-}}
-
+-- Incremental by programme, as fct_attainment (macros/participant_increments.sql; config in dbt_project.yml).
 with
 
 followup_status as (
