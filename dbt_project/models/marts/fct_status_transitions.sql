@@ -1,6 +1,7 @@
 -- How participants move between statuses from programme end to 6 and 12 months after.
 -- A horizon reads 'unknown' when due but not reported, 'not_due' when not yet due.
--- Incremental by programme, as fct_attainment (macros/participant_increments.sql; config in dbt_project.yml).
+-- Incremental by programme, as fct_attainment (macros/participant_increments.sql; config in
+-- dbt_project.yml).
 with
 
 followup_status as (
