@@ -1,8 +1,9 @@
 -- Every reported version of a participant x horizon, with its validity interval
 -- [valid_from, valid_to): the version current at a moment t has valid_from < t and
 -- (valid_to is null or valid_to >= t), as in versions_current_at().
--- Incremental by participant: a run computes again only the participants a new upload
--- brings versions of (macros/participant_increments.sql; config in dbt_project.yml); every window here is per participant.
+-- Incremental by participant: a run computes again only the participants a new upload brings
+-- versions of (macros/participant_increments.sql; config in dbt_project.yml); every window here is
+-- per participant.
 with
 
 followups as (

@@ -1,7 +1,7 @@
 -- Attainment per programme x grant year x cohort x horizon at reference_date.
--- Logic in macros/attainment.sql (shared with fct_attainment_by_quarter). Incremental by
--- programme: a run computes again the programmes a new upload or register version touches,
--- all of them on another reference date (macros/participant_increments.sql; config in dbt_project.yml).
+-- Logic in macros/attainment.sql (shared with fct_attainment_by_quarter). Incremental by programme:
+-- a run computes again the programmes a new upload or register version touches, all of them on
+-- another reference date (macros/participant_increments.sql; config in dbt_project.yml).
 with
 
 snapshots as (
