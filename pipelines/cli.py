@@ -166,14 +166,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             )
             for line in rest:
                 say(continuation_line(line))
-        quality = [
-            Check(c.name, c.passed, c.severity) for c in update.checks if c.step == "quality_checks"
-        ]
-        if "quality_checks" in steps:
-            first, *rest = checks_text(quality, "kontroller")
-            say(stage_line("checks", first, steps["quality_checks"]))
-            for line in rest:
-                say(continuation_line(line))
         if not update:
             from pipelines.checks.gate import explain_failed_update
 
@@ -193,6 +185,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 steps.get("published_warehouse"),
             )
         )
+        # The quality checks run on the published copy, after publication (docs/quality.md).
+        quality = [
+            Check(c.name, c.passed, c.severity) for c in update.checks if c.step == "quality_checks"
+        ]
+        if "quality_checks" in steps:
+            first, *rest = checks_text(quality, "kontroller")
+            say(stage_line("checks", first, steps["quality_checks"]))
+            for line in rest:
+                say(continuation_line(line))
         report = run_report(settings, key, instance, log_level=level)
         if not report:
             say()

@@ -25,8 +25,8 @@ STAGES = (
     ("landed", "Mottatt"),
     ("validated", "Validert"),
     ("dbt", "dbt"),
-    ("checks", "Kvalitet"),
     ("published", "Publisert"),
+    ("checks", "Kvalitet"),
     ("report", "Rapport"),
 )
 STAGE_LABELS = dict(STAGES)
