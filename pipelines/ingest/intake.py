@@ -270,6 +270,18 @@ def _csv_records(
     return records
 
 
+def _blanks_as_none(values: pd.Series) -> np.ndarray:
+    """The column's cells as an object array, None where a cell is empty or only spaces.
+
+    Judged once per distinct text (pandas' string methods loop per cell without pyarrow) and
+    written into a numpy array: a pandas ``where`` per column costs more than the judging."""
+    cells = values.to_numpy(dtype=object, copy=True)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    blank_distinct = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
+    cells[blank_distinct[codes]] = None  # code -1 (missing): blank
+    return cells
+
+
 def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
     if frame.shape[1] > MAX_COLUMNS:
         raise IntakeError(
@@ -277,13 +289,9 @@ def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
             f"Filen har {frame.shape[1]} kolonner; høyst {MAX_COLUMNS} er tillatt. "
             "Bruk malen fra IMDi.",
         )
-    frame = frame.astype(object)
-    for col in frame.columns:
-        values = frame[col]
-        # Judged once per distinct text: pandas' string methods loop per cell without pyarrow.
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        blank_distinct = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
-        frame[col] = values.where(~blank_distinct[codes], None)  # code -1 (empty): blank
+    frame = pd.DataFrame(
+        {col: _blanks_as_none(frame[col]) for col in frame.columns}, index=frame.index, dtype=object
+    )
     non_empty = frame.notna().any(axis=1)
     if not non_empty.any():
         raise IntakeError("empty_file", "Filen er tom.")

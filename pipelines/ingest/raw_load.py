@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipelines.contracts import Contract
 from pipelines.ingest.landing import LandedFile, landed_files, read_landed
-from pipelines.ingest.privacy import pseudonymise
+from pipelines.ingest.privacy import pseudonymise_many
 from pipelines.ingest.validation import ValidationResult
 from pipelines.ingest.verdict import check_file
 from pipelines.settings import Paths
@@ -40,9 +40,8 @@ def storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.
     for col in contract.columns:
         values = accepted[col.name]
         if col.pseudonymise:
-            pairs = list(zip(accepted["programme_id"], values, strict=True))
-            keys = {pair: pseudonymise(key, *pair) for pair in set(pairs)}
-            frame[col.stored_name] = [keys[pair] for pair in pairs]
+            programme_ids = accepted["programme_id"].tolist()
+            frame[col.stored_name] = pseudonymise_many(key, programme_ids, values.tolist())
         elif col.type == "date":
             # Formatted once per distinct date, not once per row.
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -81,18 +80,19 @@ def store(
     try:
         if contract is not None and not result.accepted.empty:
             frame = storage_frame(contract, result.accepted, key)
-            frame["upload_id"] = landed.upload_id
             frame["source_row"] = frame.index.astype(int)
-            frame["reported_at"] = landed.received_at
             columns = [c.stored_name for c in contract.columns]
             casts = ", ".join(
                 f"CAST({c.stored_name} AS {c.sql_type}) AS {c.stored_name}"
                 for c in contract.columns
             )
+            # The file's own values are parameters, not columns repeated on every row.
             con.register("incoming_rows", frame.reset_index(drop=True))
             con.execute(
                 f"INSERT INTO raw.{contract.table} ({', '.join(columns)}, upload_id, source_row, reported_at) "
-                f"SELECT {casts}, upload_id, source_row, CAST(reported_at AS TIMESTAMP) FROM incoming_rows"
+                f"SELECT {casts}, CAST(? AS VARCHAR), source_row, CAST(CAST(? AS VARCHAR) AS TIMESTAMP) "
+                "FROM incoming_rows",
+                [landed.upload_id, landed.received_at],
             )
             con.unregister("incoming_rows")
         if not result.issues.empty:

@@ -268,8 +268,10 @@ def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
     Without pyarrow, pandas' string methods loop in Python per element; a column of a million
     rows holds a few thousand distinct dates, codes or numbers (docs/benchmarks.md)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if column.type in ("string", "text"):
+        return _stripped(values, codes, uniques)
     if len(uniques) == len(values) and len(values) > 1:
-        return _type_distinct(values, column)  # all different (names, comments): nothing repeats
+        return _type_distinct(values, column)  # all different: nothing repeats
     keys = [*uniques, None]  # None: the empty cells (code -1)
     with _typed_memo_lock:  # the portal checks files in several threads
         memo = _memo_for(column)
@@ -289,6 +291,17 @@ def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
     typed = distinct.take(codes)
     typed.index = values.index
     return typed, pd.Series(distinct_bad[codes], index=values.index)
+
+
+def _stripped(
+    values: pd.Series, codes: np.ndarray, uniques: np.ndarray
+) -> tuple[pd.Series, pd.Series]:
+    """Text columns: each distinct text stripped once, never failing. Not remembered across
+    files: references, names and comments rarely repeat from file to file, and would only
+    crowd the remembered dates, codes and numbers out."""
+    stripped = np.array([str(u).strip() for u in uniques] + [None], dtype=object)
+    typed = pd.Series(stripped[codes], index=values.index, dtype="object")  # -1 (empty): None
+    return typed, pd.Series(False, index=values.index)
 
 
 def _type_distinct(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
