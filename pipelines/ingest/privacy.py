@@ -50,32 +50,31 @@ def mask_national_ids(text: str) -> str:
 
 
 _PREFILTER = re.compile(r"\d{6}[ .\-]?\d{4,5}")
-_SEPARATOR = "\x1f"  # neither a digit nor [ .-]: no match can span two cells
+_SEPARATOR = "\x1f"  # neither a digit nor [ .-]: no match can span two texts
 
 
-def _may_hold_candidate(values: pd.Series) -> bool:
-    """Whether any cell of the column could hold a number, judged by one regex search over
-    the column's cells joined: most columns of most files hold none, and a search in C over
-    one text costs far less than pandas' string methods, a Python loop per cell."""
-    return _PREFILTER.search(_SEPARATOR.join(map(str, values.tolist()))) is not None
+def _may_hold_candidate(texts: list[str]) -> bool:
+    """Whether any of the texts could hold a number, judged by one regex search over them
+    joined: most columns of most files hold none, and one search in C costs far less than
+    pandas' string methods, a Python loop per text."""
+    return _PREFILTER.search(_SEPARATOR.join(texts)) is not None
 
 
 def national_id_cells(frame: pd.DataFrame) -> list[tuple[object, object]]:
     """(row label, column label) of every cell holding a national identity number.
 
-    One regex search per column first, then a filter per distinct text; the check digits are computed only for candidates.
-    Excel drops a leading zero from numbers typed into a cell, so 10-digit numbers are tried
-    with it restored.
+    Each distinct text of a column is judged once (most columns repeat a few values over many
+    rows): one regex search over a column's texts first, then the check digits only for
+    candidates. Excel drops a leading zero from numbers typed into a cell, so 10-digit
+    numbers are tried with it restored.
     """
     hits: list[tuple[object, object]] = []
     for col in frame.columns:
-        present = frame[col].dropna()
-        if present.empty or not _may_hold_candidate(present):
+        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)  # empty cells: -1
+        texts = [str(u) for u in uniques]
+        if not texts or not _may_hold_candidate(texts):
             continue
-        values = present.astype(str)
-        # Each distinct text is judged once: most columns repeat a few values over many rows.
-        codes, uniques = pd.factorize(values)
-        distinct = pd.Series(uniques, dtype="object")
+        distinct = pd.Series(texts, dtype="object")
         candidates = distinct[distinct.str.contains(_PREFILTER.pattern, regex=True)]
         found = [
             code
@@ -84,7 +83,7 @@ def national_id_cells(frame: pd.DataFrame) -> list[tuple[object, object]]:
             or (text.isdigit() and len(text) == 10 and is_national_id("0" + text))
         ]
         if found:
-            hits.extend((row, col) for row in values.index[np.isin(codes, found)])
+            hits.extend((row, col) for row in frame.index[np.isin(codes, found)])
     return hits
 
 
