@@ -239,7 +239,9 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
     elif lines is not None:
         counts = [line.count(delimiter) + 1 if line else 0 for line in lines[: len(frame)]]
     if cells is None and (lines is None or len(lines[: len(frame)]) != len(frame)):
-        cells = _csv_records(text, delimiter, limit, strict=False)
+        cells = _line_records(text, delimiter, limit)
+        if cells is None:
+            cells = _csv_records(text, delimiter, limit, strict=False)
         counts = [len(record) for record in cells]
     error = _field_count_error(counts, cells, lines, delimiter)
     if error is not None:
@@ -248,6 +250,31 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
         width = max(counts, default=0)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in cells], dtype=object)
     return _to_raw_table(frame, "csv", delimiter=delimiter)
+
+
+def _line_records(text: str, delimiter: str, limit: int | None) -> list[list[str]] | None:
+    """The records of a text with quotes, as :func:`_csv_records` gives them, when no quoted
+    value spans lines: a line without a quote is split at the delimiter, and only a line with
+    one goes through the csv module, alone and strictly, so a quote left open (or anything
+    else the strict parser refuses) is noticed. None when a line does not parse that way; the
+    whole text is then read record by record. Most files quote a few names or comments, and
+    the csv module reads a whole file in a Python loop per field."""
+    records: list[list[str]] = []
+    size_limit = csv.field_size_limit()
+    for line in _records(text)[:limit]:
+        if len(line) > size_limit:
+            return None  # the csv module refuses a field this long: let it say so
+        if '"' not in line:
+            records.append(line.split(delimiter) if line else [])
+            continue
+        try:
+            parsed = list(csv.reader([line], delimiter=delimiter, strict=True))
+        except csv.Error:
+            return None
+        if len(parsed) != 1:
+            return None
+        records.append(parsed[0])
+    return records
 
 
 def _csv_records(
