@@ -96,11 +96,12 @@ def store(
             )
             con.unregister("incoming_rows")
         if not result.issues.empty:
-            issues = result.issues.assign(upload_id=landed.upload_id)
-            con.register("incoming_issues", issues)
+            con.register("incoming_issues", result.issues)
             con.execute(
-                "INSERT INTO raw.raw_rejections SELECT upload_id, CAST(source_row AS INTEGER), "
-                "column_name, value, rule, severity, message_nb FROM incoming_issues"
+                "INSERT INTO raw.raw_rejections SELECT CAST(? AS VARCHAR), "
+                "CAST(source_row AS INTEGER), column_name, value, rule, severity, message_nb "
+                "FROM incoming_issues",
+                [landed.upload_id],
             )
             con.unregister("incoming_issues")
         con.execute(

@@ -142,3 +142,27 @@ def test_an_unclosed_quote_is_reported_with_its_row():
         read_table(b'a;b\r\n1;2\r\n"3;4\r\n5;6\r\n')
     assert caught.value.code == "csv_structure"
     assert "rad 3" in caught.value.message_nb and "anførselstegn" in caught.value.message_nb
+
+
+def test_a_short_row_among_quoted_values_is_named():
+    # Quotes on single lines: counted line by line, only the quoted lines parsed as CSV.
+    with pytest.raises(IntakeError) as caught:
+        read_table(b'a;b;c\r\n"1;x";2;3\r\n4;"5"\r\n"6";7;""\r\n')
+    assert caught.value.code == "field_count"
+    assert caught.value.message_nb.startswith("Rad 3 har 2 felt, men overskriften har 3.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a;b\r\n"1;x";2\r\n\r\n3;""\r\n',  # every quoted value on one line
+        'a;b\n"linje 1\nlinje 2";2\n3;4\n',  # a quoted value across lines
+        'a;b\r\n"3"x;4\r\n',  # a value the strict parser refuses
+        'a;b\r"1";2\r',  # old Mac line ends
+    ],
+)
+def test_quoted_text_is_split_into_the_records_the_csv_module_reads(text):
+    from pipelines.ingest.intake import _csv_records, _line_records
+
+    by_line = _line_records(text, ";", None)
+    assert by_line is None or by_line == _csv_records(text, ";", None, strict=False)
