@@ -254,27 +254,30 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
 
 def _line_records(text: str, delimiter: str, limit: int | None) -> list[list[str]] | None:
     """The records of a text with quotes, as :func:`_csv_records` gives them, when no quoted
-    value spans lines: a line without a quote is split at the delimiter, and only a line with
-    one goes through the csv module, alone and strictly, so a quote left open (or anything
-    else the strict parser refuses) is noticed. None when a line does not parse that way; the
-    whole text is then read record by record. Most files quote a few names or comments, and
-    the csv module reads a whole file in a Python loop per field."""
-    records: list[list[str]] = []
-    size_limit = csv.field_size_limit()
-    for line in _records(text)[:limit]:
-        if len(line) > size_limit:
-            return None  # the csv module refuses a field this long: let it say so
-        if '"' not in line:
-            records.append(line.split(delimiter) if line else [])
-            continue
-        try:
-            parsed = list(csv.reader([line], delimiter=delimiter, strict=True))
-        except csv.Error:
-            return None
-        if len(parsed) != 1:
-            return None
-        records.append(parsed[0])
-    return records
+    value spans lines: a line without a quote is split at the delimiter, and only the lines
+    with one go through the csv module, strictly and each a record of its own, so a quote left
+    open (or anything else the strict parser refuses) is noticed. None when a line does not
+    parse that way; the whole text is then read record by record. The csv module reads a
+    file in a Python loop per field, where splitting a line is one call."""
+    lines = _records(text)[:limit]
+    if any(len(line) > csv.field_size_limit() for line in lines):
+        return None  # the csv module refuses a field this long: let it say so
+    quoted = [line for line in lines if '"' in line]
+    parsed: list[list[str]] = []
+    reader = csv.reader(quoted, delimiter=delimiter, strict=True)
+    try:
+        for record in reader:
+            if reader.line_num != len(parsed) + 1:
+                return None  # a quoted value went on to the next line
+            parsed.append(record)
+    except csv.Error:
+        return None
+    if len(parsed) != len(quoted):
+        return None
+    in_order = iter(parsed)
+    return [
+        next(in_order) if '"' in line else line.split(delimiter) if line else [] for line in lines
+    ]
 
 
 def _csv_records(
@@ -297,16 +300,18 @@ def _csv_records(
     return records
 
 
-def _blanks_as_none(values: pd.Series) -> np.ndarray:
-    """The column's cells as an object array, None where a cell is empty or only spaces.
+def _blanks_as_none(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The column's cells as an object array, None where a cell is empty or only spaces, and
+    where the column has a value.
 
     Judged once per distinct text (pandas' string methods loop per cell without pyarrow) and
     written into a numpy array: a pandas ``where`` per column costs more than the judging."""
     cells = values.to_numpy(dtype=object, copy=True)
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     blank_distinct = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
-    cells[blank_distinct[codes]] = None  # code -1 (missing): blank
-    return cells
+    blank = blank_distinct[codes]  # code -1 (missing): blank
+    cells[blank] = None
+    return cells, ~blank
 
 
 def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
@@ -316,10 +321,13 @@ def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
             f"Filen har {frame.shape[1]} kolonner; høyst {MAX_COLUMNS} er tillatt. "
             "Bruk malen fra IMDi.",
         )
-    frame = pd.DataFrame(
-        {col: _blanks_as_none(frame[col]) for col in frame.columns}, index=frame.index, dtype=object
-    )
-    non_empty = frame.notna().any(axis=1)
+    columns = {}
+    has_value = np.zeros(len(frame), dtype=bool)
+    for col in frame.columns:
+        columns[col], present = _blanks_as_none(frame[col])
+        has_value |= present
+    frame = pd.DataFrame(columns, index=frame.index, dtype=object)
+    non_empty = pd.Series(has_value, index=frame.index)
     if not non_empty.any():
         raise IntakeError("empty_file", "Filen er tom.")
     header_pos = int(non_empty.idxmax())

@@ -36,22 +36,27 @@ class IngestSummary:
 
 
 def storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.DataFrame:
-    frame = pd.DataFrame(index=accepted.index)
+    """The accepted rows as stored: pseudonyms for references, dates as ISO text. Built in one
+    go from its columns (adding ~20 columns one by one cost ~1.5 ms a file)."""
+    index = accepted.index
+    columns: dict[str, pd.Series] = {}
     for col in contract.columns:
         values = accepted[col.name]
         if col.pseudonymise:
-            programme_ids = accepted["programme_id"].tolist()
-            frame[col.stored_name] = pseudonymise_many(key, programme_ids, values.tolist())
+            programme_ids = accepted["programme_id"].to_numpy(dtype=object)
+            pseudonyms = pseudonymise_many(key, programme_ids, values.to_numpy(dtype=object))
+            stored = pd.Series(pseudonyms, index=index)
         elif col.type == "date":
             # Formatted once per distinct date, not once per row.
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             texts = np.array([d.isoformat() for d in uniques] + [None], dtype=object)
-            frame[col.stored_name] = texts[codes]  # code -1 (empty): None
+            stored = pd.Series(texts[codes], index=index)  # code -1 (empty): None
         elif col.type == "decimal":
-            frame[col.stored_name] = values.astype("object")
+            stored = values.astype("object")
         else:
-            frame[col.stored_name] = values
-    return frame
+            stored = values
+        columns[col.stored_name] = stored
+    return pd.DataFrame(columns, index=index)
 
 
 def store(

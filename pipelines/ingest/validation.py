@@ -750,19 +750,20 @@ def validate_table(
         )
 
     # Typing, column by column; a cell that cannot be typed is an error and empty from here on.
-    text = pd.DataFrame({name: raw[pos] for pos, name in mapping.items()}, index=raw.index)
-    typed = pd.DataFrame(index=raw.index)
+    # The frame is made once from its columns: adding ~20 columns one by one cost ~1 ms a file.
+    text = {name: raw[pos] for pos, name in mapping.items()}
+    typed_columns: dict[str, pd.Series] = {}
     failed: dict[str, pd.Series] = {}
     for col in contract.columns:
         if col.name not in text:
-            typed[col.name] = pd.Series(None, index=raw.index, dtype="object")
+            typed_columns[col.name] = pd.Series(None, index=raw.index, dtype="object")
             continue
         values, bad = _type_column(text[col.name], col)
-        typed[col.name] = values
+        typed_columns[col.name] = values
         if not bad.any():
             continue
         failed[col.name] = bad
-        bad_text = text.loc[bad.to_numpy(), col.name]
+        bad_text = text[col.name][bad.to_numpy()]
         shown = _shown(bad_text)
         template = _GENERIC_MESSAGES[col.type if col.type in _GENERIC_MESSAGES else "code"]
         fields = {
@@ -772,6 +773,8 @@ def validate_table(
         }
         message = render(template, fields, bad_text.index)
         parts.append(_findings(bad_text.index, col.name, shown, col.type, "error", message))
+
+    typed = pd.DataFrame(typed_columns, index=raw.index)
 
     def not_failed(column: str) -> pd.Series:
         return ~failed[column] if column in failed else pd.Series(True, index=raw.index)
