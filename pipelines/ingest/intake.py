@@ -13,7 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from xml.etree.ElementTree import ParseError as ET_ParseError
@@ -149,15 +149,10 @@ def _width(header: list[str]) -> int:
     return named[-1] + 1 if named else 0
 
 
-def _field_count_error(
-    counts: list[int], cells: list[list[str]] | None, text_lines: list[str] | None, delimiter: str
-) -> IntakeError | None:
+def _field_count_error(counts: list[int], fields: Callable[[int], list[str]]) -> IntakeError | None:
     """Rows with more fields than the header (beyond empty trailing ones) or fewer, named in
-    Norwegian; None when every row fits."""
-
-    def fields(i: int) -> list[str]:
-        return cells[i] if cells is not None else text_lines[i].split(delimiter)
-
+    Norwegian; None when every row fits. ``fields(i)``: the fields of record ``i``, asked for
+    only where its count alone does not settle it."""
     first = next((i for i, n in enumerate(counts) if n and not _blank(fields(i))), None)
     if first is None:
         return None
@@ -234,16 +229,29 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
         frame, cells = None, _csv_records(text, delimiter, limit)
     if limit is not None and (len(frame) if frame is not None else len(cells)) >= limit:
         raise _too_many_rows(max_rows)
+    quoted: dict[int, list[str]] = {}  # fields of the lines with a quote, by line
+    if cells is None and (lines is None or len(lines[: len(frame)]) != len(frame)):
+        by_line = _quoted_lines(text, delimiter, limit)
+        if by_line is None:
+            cells = _csv_records(text, delimiter, limit, strict=False)
+        else:
+            lines, quoted = by_line
+    elif cells is None:
+        lines = lines[: len(frame)]
     if cells is not None:
         counts = [len(record) for record in cells]
-    elif lines is not None:
-        counts = [line.count(delimiter) + 1 if line else 0 for line in lines[: len(frame)]]
-    if cells is None and (lines is None or len(lines[: len(frame)]) != len(frame)):
-        cells = _line_records(text, delimiter, limit)
-        if cells is None:
-            cells = _csv_records(text, delimiter, limit, strict=False)
-        counts = [len(record) for record in cells]
-    error = _field_count_error(counts, cells, lines, delimiter)
+    else:
+        counts = [
+            len(quoted[i]) if i in quoted else line.count(delimiter) + 1 if line else 0
+            for i, line in enumerate(lines)
+        ]
+
+    def fields(i: int) -> list[str]:
+        if cells is not None:
+            return cells[i]
+        return quoted[i] if i in quoted else lines[i].split(delimiter)
+
+    error = _field_count_error(counts, fields)
     if error is not None:
         raise error
     if frame is None:
@@ -252,32 +260,32 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
     return _to_raw_table(frame, "csv", delimiter=delimiter)
 
 
-def _line_records(text: str, delimiter: str, limit: int | None) -> list[list[str]] | None:
-    """The records of a text with quotes, as :func:`_csv_records` gives them, when no quoted
-    value spans lines: a line without a quote is split at the delimiter, and only the lines
-    with one go through the csv module, strictly and each a record of its own, so a quote left
-    open (or anything else the strict parser refuses) is noticed. None when a line does not
+def _quoted_lines(
+    text: str, delimiter: str, limit: int | None
+) -> tuple[list[str], dict[int, list[str]]] | None:
+    """The lines of a text as records (up to ``limit``), as :func:`_csv_records` reads them,
+    when no quoted value spans lines: the lines and the fields of those with a quote. Only
+    the lines with a quote go through the csv module, strictly and each a record of its own,
+    so a quote left open (or anything else the strict parser refuses) is noticed; a line
+    without one is a record whose fields the delimiter separates. None when a line does not
     parse that way; the whole text is then read record by record. The csv module reads a
-    file in a Python loop per field, where splitting a line is one call."""
+    file in a Python loop per field, and most lines need only their delimiters counted."""
     lines = _records(text)[:limit]
     if any(len(line) > csv.field_size_limit() for line in lines):
         return None  # the csv module refuses a field this long: let it say so
-    quoted = [line for line in lines if '"' in line]
-    parsed: list[list[str]] = []
-    reader = csv.reader(quoted, delimiter=delimiter, strict=True)
+    positions = [i for i, line in enumerate(lines) if '"' in line]
+    reader = csv.reader((lines[i] for i in positions), delimiter=delimiter, strict=True)
+    parsed: dict[int, list[str]] = {}
     try:
-        for record in reader:
+        for position, record in zip(positions, reader, strict=False):
             if reader.line_num != len(parsed) + 1:
                 return None  # a quoted value went on to the next line
-            parsed.append(record)
+            parsed[position] = record
     except csv.Error:
         return None
-    if len(parsed) != len(quoted):
+    if len(parsed) != len(positions):
         return None
-    in_order = iter(parsed)
-    return [
-        next(in_order) if '"' in line else line.split(delimiter) if line else [] for line in lines
-    ]
+    return lines, parsed
 
 
 def _csv_records(
