@@ -213,7 +213,7 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
-            dtype=str,
+            dtype=object,  # text cells; a little faster to read than pandas' str dtype
             header=None,
             keep_default_na=False,
             skip_blank_lines=False,
