@@ -28,6 +28,10 @@ MAX_XLSX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_XLSX_RATIO = 200  # uncompressed/compressed; real workbooks stay far below, bombs far above
 
 
+Distinct = tuple[np.ndarray, np.ndarray]
+"""(code of each cell, -1 for an empty one; the distinct texts the codes point at)."""
+
+
 class IntakeError(ValueError):
     """A problem with the whole file; ``message_nb`` is shown to the uploader, ``rows`` is the
     number of data rows when the file could be read far enough to count them."""
@@ -52,13 +56,22 @@ class RawTable:
     sheet_part: str | None = None  # xlsx: the sheet's XML inside the workbook
     notes: list[str] = field(default_factory=list)
     _national_ids: list[tuple[object, object]] | None = field(default=None, repr=False)
+    _distinct: dict[object, Distinct] = field(default_factory=dict, repr=False)
 
     def national_id_cells(self) -> list[tuple[object, object]]:
         """(row, column position) of every cell holding a national identity number; worked out
         once per table, so landing and the contract check share the scan."""
         if self._national_ids is None:
-            self._national_ids = national_id_cells(self.frame)
+            self._national_ids = national_id_cells(self.frame, self.distinct)
         return self._national_ids
+
+    def distinct(self, column: object) -> Distinct:
+        """The column's distinct texts and each cell's code among them (-1: empty), as
+        ``pd.factorize`` gives them (in another order when reading found them first): worked
+        out while reading, so the national-id scan and the typing need not factorize again."""
+        if column not in self._distinct:
+            self._distinct[column] = pd.factorize(self.frame[column], use_na_sentinel=True)
+        return self._distinct[column]
 
 
 def sniff_format(data: bytes) -> str:
@@ -308,18 +321,31 @@ def _csv_records(
     return records
 
 
-def _blanks_as_none(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The column's cells as an object array, None where a cell is empty or only spaces, and
-    where the column has a value.
+def _blanks_as_none(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The column's cells as an object array, None where a cell is empty or only spaces; the
+    code of each cell among the column's other texts (-1: blank), and those texts.
 
     Judged once per distinct text (pandas' string methods loop per cell without pyarrow) and
     written into a numpy array: a pandas ``where`` per column costs more than the judging."""
     cells = values.to_numpy(dtype=object, copy=True)
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    blank_distinct = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
-    blank = blank_distinct[codes]  # code -1 (missing): blank
-    cells[blank] = None
-    return cells, ~blank
+    kept = np.array([bool(str(u).strip()) for u in uniques], dtype=bool)
+    renumbered = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1)  # code -1 stays -1
+    codes = renumbered[codes]
+    cells[codes < 0] = None
+    return cells, codes, uniques[kept]
+
+
+def _restricted(distinct: Distinct, rows: np.ndarray) -> Distinct:
+    """The codes of some rows, and only the texts those rows hold."""
+    codes, uniques = distinct[0][rows], distinct[1]
+    used = np.zeros(len(uniques) + 1, dtype=bool)
+    used[codes] = True  # code -1 marks the extra last slot
+    used = used[:-1]
+    if used.all():
+        return codes, uniques
+    renumbered = np.append(np.where(used, np.cumsum(used) - 1, -1), -1)
+    return renumbered[codes], uniques[used]
 
 
 def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
@@ -330,11 +356,13 @@ def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
             "Bruk malen fra IMDi.",
         )
     columns = {}
+    distinct: dict[object, Distinct] = {}
     has_value = np.zeros(len(frame), dtype=bool)
     for col in frame.columns:
-        columns[col], present = _blanks_as_none(frame[col])
-        has_value |= present
-    frame = pd.DataFrame(columns, index=frame.index, dtype=object)
+        columns[col], codes, uniques = _blanks_as_none(frame[col])
+        distinct[col] = (codes, uniques)
+        has_value |= codes >= 0
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)), dtype=object)
     non_empty = pd.Series(has_value, index=frame.index)
     if not non_empty.any():
         raise IntakeError("empty_file", "Filen er tom.")
@@ -342,8 +370,10 @@ def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
     header = ["" if v is None else str(v).strip() for v in frame.loc[header_pos].tolist()]
     body = frame.loc[header_pos + 1 :]
     body = body[non_empty.loc[header_pos + 1 :]]
+    rows = body.index.to_numpy()  # positions: the index counts the rows from 0
     body.index = body.index + 1  # file row numbers are 1-based, header included
-    return RawTable(header=header, frame=body, file_format=file_format, **kwargs)
+    restricted = {col: _restricted(found, rows) for col, found in distinct.items()}
+    return RawTable(header, body, file_format, _distinct=restricted, **kwargs)
 
 
 def _cell_text(value: object) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,22 +62,31 @@ def _may_hold_candidate(texts: list[str]) -> bool:
     return _PREFILTER.search(_SEPARATOR.join(texts)) is not None
 
 
-def national_id_cells(frame: pd.DataFrame) -> list[tuple[object, object]]:
+def _factorized(frame: pd.DataFrame) -> Callable[[object], tuple[np.ndarray, np.ndarray]]:
+    return lambda column: pd.factorize(frame[column], use_na_sentinel=True)
+
+
+def national_id_cells(
+    frame: pd.DataFrame,
+    distinct: Callable[[object], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> list[tuple[object, object]]:
     """(row label, column label) of every cell holding a national identity number.
 
     Each distinct text of a column is judged once (most columns repeat a few values over many
     rows): one regex search over a column's texts first, then the check digits only for
     candidates. Excel drops a leading zero from numbers typed into a cell, so 10-digit
-    numbers are tried with it restored.
+    numbers are tried with it restored. ``distinct(column)``: the column's codes and texts as
+    ``pd.factorize`` gives them, when the caller has them already.
     """
     hits: list[tuple[object, object]] = []
+    factorized = distinct or _factorized(frame)
     for col in frame.columns:
-        codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)  # empty cells: -1
+        codes, uniques = factorized(col)  # empty cells: code -1
         texts = [str(u) for u in uniques]
         if not texts or not _may_hold_candidate(texts):
             continue
-        distinct = pd.Series(texts, dtype="object")
-        candidates = distinct[distinct.str.contains(_PREFILTER.pattern, regex=True)]
+        column_texts = pd.Series(texts, dtype="object")
+        candidates = column_texts[column_texts.str.contains(_PREFILTER.pattern, regex=True)]
         found = [
             code
             for code, text in candidates.items()

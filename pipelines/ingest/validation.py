@@ -262,12 +262,15 @@ def _as_typed(values: list[object], column: Column) -> pd.Series:
     return pd.Series(values, dtype="object")
 
 
-def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+def _type_column(
+    values: pd.Series, column: Column, distinct: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Type each distinct cell text once (per process) and spread the results over the rows.
 
     Without pyarrow, pandas' string methods loop in Python per element; a column of a million
-    rows holds a few thousand distinct dates, codes or numbers (docs/benchmarks.md)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    rows holds a few thousand distinct dates, codes or numbers (docs/benchmarks.md).
+    ``distinct``: the column's codes and texts as ``pd.factorize`` gives them, if known."""
+    codes, uniques = distinct if distinct is not None else pd.factorize(values)
     if column.type in ("string", "text"):
         return _stripped(values, codes, uniques)
     if len(uniques) == len(values) and len(values) > 1:
@@ -285,10 +288,10 @@ def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
         with _typed_memo_lock:
             _memo_for(column).update(fresh)
     results = [known[key] for key in keys]
-    distinct = _as_typed([value for value, _ in results], column)
+    typed_distinct = _as_typed([value for value, _ in results], column)
     distinct_bad = np.array([flag for _, flag in results], dtype=bool)
-    codes[codes < 0] = len(uniques)
-    typed = distinct.take(codes)
+    codes = np.where(codes < 0, len(uniques), codes)
+    typed = typed_distinct.take(codes)
     typed.index = values.index
     return typed, pd.Series(distinct_bad[codes], index=values.index)
 
@@ -752,13 +755,14 @@ def validate_table(
     # Typing, column by column; a cell that cannot be typed is an error and empty from here on.
     # The frame is made once from its columns: adding ~20 columns one by one cost ~1 ms a file.
     text = {name: raw[pos] for pos, name in mapping.items()}
+    positions = {name: pos for pos, name in mapping.items()}
     typed_columns: dict[str, pd.Series] = {}
     failed: dict[str, pd.Series] = {}
     for col in contract.columns:
         if col.name not in text:
             typed_columns[col.name] = pd.Series(None, index=raw.index, dtype="object")
             continue
-        values, bad = _type_column(text[col.name], col)
+        values, bad = _type_column(text[col.name], col, table.distinct(positions[col.name]))
         typed_columns[col.name] = values
         if not bad.any():
             continue

@@ -169,3 +169,13 @@ def test_quoted_text_is_split_into_the_records_the_csv_module_reads(text):
         lines, quoted = by_line
         records = [quoted.get(i, line.split(";") if line else []) for i, line in enumerate(lines)]
         assert records == _csv_records(text, ";", None, strict=False)
+
+
+def test_the_distinct_texts_found_while_reading_give_back_every_cell():
+    # The header's text also in the body, blanks and spaces, a text only in the header.
+    table = read_table(b"\n a ;b;c\r\n a ;x; \r\n\r\nb;;c\r\n a ;x;z\r\n")
+    for column in table.frame.columns:
+        codes, texts = table.distinct(column)
+        cells = [None if code < 0 else texts[code] for code in codes]
+        assert cells == table.frame[column].tolist()
+        assert len(set(texts)) == len(texts) == len(set(filter(None, cells)))
