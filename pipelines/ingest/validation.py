@@ -345,13 +345,29 @@ def value_checks(column: Column) -> dict[str, Callable[[pd.Series], pd.Series]]:
 
 def _per_distinct(passes: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
     """A value check judged once per distinct value and spread back over the rows (a
-    250 000-row column holds a few hundred distinct dates, codes or numbers); empty cells pass."""
+    250 000-row column holds a few hundred distinct dates, codes or numbers); empty cells pass.
+    Verdicts are remembered from file to file, like the typing's (the schema is made once per
+    contract): calling the check on a file's values that all passed before would cost a pandas
+    call per column and file."""
+    remembered: dict[object, bool] = {}
+    lock = threading.Lock()  # the portal checks files in several threads
 
     def check(values: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) == 0:
             return pd.Series(True, index=values.index)
-        verdicts = np.append(passes(pd.Series(uniques)).to_numpy(dtype=bool), True)
+        keys = list(uniques)
+        with lock:
+            verdict_of = {key: remembered.get(key) for key in keys}
+        unseen = [i for i, key in enumerate(keys) if verdict_of[key] is None]
+        if unseen:
+            fresh = passes(pd.Series(uniques).take(unseen)).to_numpy(dtype=bool).tolist()
+            verdict_of.update(zip((keys[i] for i in unseen), fresh, strict=True))
+            with lock:
+                if len(remembered) > _TYPED_LIMIT:
+                    remembered.clear()
+                remembered.update(verdict_of)
+        verdicts = np.array([verdict_of[key] for key in keys] + [True], dtype=bool)
         return pd.Series(verdicts[codes], index=values.index)
 
     return check
