@@ -397,26 +397,36 @@ def _timestamps(values: pd.Series) -> pd.Series:
 def _followup_rules(
     typed: pd.DataFrame, received_on: date, window: dict[str, int]
 ) -> dict[str, pd.Series]:
-    """Where each cross-field rule of the follow-up contract is broken (True = broken)."""
+    """Where each cross-field rule of the follow-up contract is broken (True = broken).
+
+    Worked out on numpy arrays (empty dates are NaT, which compares False): the ~20 pandas
+    operations this takes cost ~2 ms a file in pandas' own overhead, more than the rows."""
     work_statuses = ["employed", "self_employed", "internship"]
-    start = _timestamps(typed["programme_start"])
+    start = _timestamps(typed["programme_start"]).to_numpy()
     end = _timestamps(typed["programme_end"])
-    observed = _timestamps(typed["observed_on"])
+    observed = _timestamps(typed["observed_on"]).to_numpy()
     status = typed["status"]
-    due_on = due_dates(end, typed["horizon_months"])
-    lo = due_on - pd.Timedelta(days=window.get("before", 45))
-    hi = due_on + pd.Timedelta(days=window.get("after", 92))
-    return {
-        "end_before_start": end < start,
-        "employed_needs_position_pct": status.eq("employed") & typed["position_pct"].isna(),
-        "employed_needs_contract_type": status.eq("employed") & typed["contract_type"].isna(),
-        "work_needs_relevance": status.isin(work_statuses) & typed["job_relevance"].isna(),
-        "known_status_needs_observed_on": (
-            status.notna() & status.ne("unknown") & typed["observed_on"].isna()
-        ),
-        "observed_on_in_future": observed > pd.Timestamp(received_on),
-        "observed_on_outside_window": ~(observed.isna() | due_on.isna() | observed.between(lo, hi)),
+    employed = status.eq("employed").to_numpy(dtype=bool)
+    known = (status.notna() & status.ne("unknown")).to_numpy(dtype=bool)
+    working = status.isin(work_statuses).to_numpy(dtype=bool)
+    due_on = due_dates(end, typed["horizon_months"]).to_numpy()
+    lo = due_on - np.timedelta64(window.get("before", 45), "D")
+    hi = due_on + np.timedelta64(window.get("after", 92), "D")
+    in_window = (observed >= lo) & (observed <= hi)
+
+    def empty(column: str) -> np.ndarray:
+        return pd.isna(typed[column].to_numpy(dtype=object))
+
+    broken = {
+        "end_before_start": end.to_numpy() < start,
+        "employed_needs_position_pct": employed & empty("position_pct"),
+        "employed_needs_contract_type": employed & empty("contract_type"),
+        "work_needs_relevance": working & empty("job_relevance"),
+        "known_status_needs_observed_on": known & empty("observed_on"),
+        "observed_on_in_future": observed > np.datetime64(received_on),
+        "observed_on_outside_window": ~(np.isnat(observed) | np.isnat(due_on) | in_window),
     }
+    return {rule: pd.Series(mask, index=typed.index) for rule, mask in broken.items()}
 
 
 def _status_report_rules(typed: pd.DataFrame) -> dict[str, pd.Series]:
