@@ -91,9 +91,10 @@ def store(
                 f"CAST({c.stored_name} AS {c.sql_type}) AS {c.stored_name}"
                 for c in contract.columns
             )
-            # The frames below are read by name (DuckDB's scan of the caller's local frames):
-            # registering and dropping a view per file cost ~2 ms. The file's own values are
-            # parameters, not columns repeated on every row.
+            # DuckDB finds the frames below by their variable names in the function that calls
+            # ``execute`` (its replacement scan), so these statements stay here: registering
+            # and dropping a view per file cost ~2 ms. The file's own values are parameters,
+            # not columns repeated on every row.
             incoming_rows = frame.reset_index(drop=True)  # noqa: F841 (read by DuckDB)
             con.execute(
                 f"INSERT INTO raw.{contract.table} ({', '.join(columns)}, upload_id, source_row, reported_at) "
