@@ -13,7 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from xml.etree.ElementTree import ParseError as ET_ParseError
@@ -26,6 +26,10 @@ from pipelines.ingest.privacy import national_id_cells
 MAX_COLUMNS = 200
 MAX_XLSX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_XLSX_RATIO = 200  # uncompressed/compressed; real workbooks stay far below, bombs far above
+
+
+Distinct = tuple[np.ndarray, np.ndarray]
+"""(code of each cell, -1 for an empty one; the distinct texts the codes point at)."""
 
 
 class IntakeError(ValueError):
@@ -52,13 +56,22 @@ class RawTable:
     sheet_part: str | None = None  # xlsx: the sheet's XML inside the workbook
     notes: list[str] = field(default_factory=list)
     _national_ids: list[tuple[object, object]] | None = field(default=None, repr=False)
+    _distinct: dict[object, Distinct] = field(default_factory=dict, repr=False)
 
     def national_id_cells(self) -> list[tuple[object, object]]:
         """(row, column position) of every cell holding a national identity number; worked out
         once per table, so landing and the contract check share the scan."""
         if self._national_ids is None:
-            self._national_ids = national_id_cells(self.frame)
+            self._national_ids = national_id_cells(self.frame, self.distinct)
         return self._national_ids
+
+    def distinct(self, column: object) -> Distinct:
+        """The column's distinct texts and each cell's code among them (-1: empty), as
+        ``pd.factorize`` gives them (in another order when reading found them first): worked
+        out while reading, so the national-id scan and the typing need not factorize again."""
+        if column not in self._distinct:
+            self._distinct[column] = pd.factorize(self.frame[column], use_na_sentinel=True)
+        return self._distinct[column]
 
 
 def sniff_format(data: bytes) -> str:
@@ -149,15 +162,10 @@ def _width(header: list[str]) -> int:
     return named[-1] + 1 if named else 0
 
 
-def _field_count_error(
-    counts: list[int], cells: list[list[str]] | None, text_lines: list[str] | None, delimiter: str
-) -> IntakeError | None:
+def _field_count_error(counts: list[int], fields: Callable[[int], list[str]]) -> IntakeError | None:
     """Rows with more fields than the header (beyond empty trailing ones) or fewer, named in
-    Norwegian; None when every row fits."""
-
-    def fields(i: int) -> list[str]:
-        return cells[i] if cells is not None else text_lines[i].split(delimiter)
-
+    Norwegian; None when every row fits. ``fields(i)``: the fields of record ``i``, asked for
+    only where its count alone does not settle it."""
     first = next((i for i, n in enumerate(counts) if n and not _blank(fields(i))), None)
     if first is None:
         return None
@@ -218,7 +226,7 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
-            dtype=str,
+            dtype=object,  # text cells; a little faster to read than pandas' str dtype
             header=None,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -234,20 +242,63 @@ def read_csv_text(text: str, max_rows: int | None = None) -> RawTable:
         frame, cells = None, _csv_records(text, delimiter, limit)
     if limit is not None and (len(frame) if frame is not None else len(cells)) >= limit:
         raise _too_many_rows(max_rows)
+    quoted: dict[int, list[str]] = {}  # fields of the lines with a quote, by line
+    if cells is None and (lines is None or len(lines[: len(frame)]) != len(frame)):
+        by_line = _quoted_lines(text, delimiter, limit)
+        if by_line is None:
+            cells = _csv_records(text, delimiter, limit, strict=False)
+        else:
+            lines, quoted = by_line
+    elif cells is None:
+        lines = lines[: len(frame)]
     if cells is not None:
         counts = [len(record) for record in cells]
-    elif lines is not None:
-        counts = [line.count(delimiter) + 1 if line else 0 for line in lines[: len(frame)]]
-    if cells is None and (lines is None or len(lines[: len(frame)]) != len(frame)):
-        cells = _csv_records(text, delimiter, limit, strict=False)
-        counts = [len(record) for record in cells]
-    error = _field_count_error(counts, cells, lines, delimiter)
+    else:
+        counts = [
+            len(quoted[i]) if i in quoted else line.count(delimiter) + 1 if line else 0
+            for i, line in enumerate(lines)
+        ]
+
+    def fields(i: int) -> list[str]:
+        if cells is not None:
+            return cells[i]
+        return quoted[i] if i in quoted else lines[i].split(delimiter)
+
+    error = _field_count_error(counts, fields)
     if error is not None:
         raise error
     if frame is None:
         width = max(counts, default=0)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in cells], dtype=object)
     return _to_raw_table(frame, "csv", delimiter=delimiter)
+
+
+def _quoted_lines(
+    text: str, delimiter: str, limit: int | None
+) -> tuple[list[str], dict[int, list[str]]] | None:
+    """The lines of a text as records (up to ``limit``), as :func:`_csv_records` reads them,
+    when no quoted value spans lines: the lines and the fields of those with a quote. Only
+    the lines with a quote go through the csv module, strictly and each a record of its own,
+    so a quote left open (or anything else the strict parser refuses) is noticed; a line
+    without one is a record whose fields the delimiter separates. None when a line does not
+    parse that way; the whole text is then read record by record. The csv module reads a
+    file in a Python loop per field, and most lines need only their delimiters counted."""
+    lines = _records(text)[:limit]
+    if any(len(line) > csv.field_size_limit() for line in lines):
+        return None  # the csv module refuses a field this long: let it say so
+    positions = [i for i, line in enumerate(lines) if '"' in line]
+    reader = csv.reader((lines[i] for i in positions), delimiter=delimiter, strict=True)
+    parsed: dict[int, list[str]] = {}
+    try:
+        for position, record in zip(positions, reader, strict=False):
+            if reader.line_num != len(parsed) + 1:
+                return None  # a quoted value went on to the next line
+            parsed[position] = record
+    except csv.Error:
+        return None
+    if len(parsed) != len(positions):
+        return None
+    return lines, parsed
 
 
 def _csv_records(
@@ -270,6 +321,33 @@ def _csv_records(
     return records
 
 
+def _blanks_as_none(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The column's cells as an object array, None where a cell is empty or only spaces; the
+    code of each cell among the column's other texts (-1: blank), and those texts.
+
+    Judged once per distinct text (pandas' string methods loop per cell without pyarrow) and
+    written into a numpy array: a pandas ``where`` per column costs more than the judging."""
+    cells = values.to_numpy(dtype=object, copy=True)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    kept = np.array([bool(str(u).strip()) for u in uniques], dtype=bool)
+    renumbered = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1)  # code -1 stays -1
+    codes = renumbered[codes]
+    cells[codes < 0] = None
+    return cells, codes, uniques[kept]
+
+
+def _restricted(distinct: Distinct, rows: np.ndarray) -> Distinct:
+    """The codes of some rows, and only the texts those rows hold."""
+    codes, uniques = distinct[0][rows], distinct[1]
+    used = np.zeros(len(uniques) + 1, dtype=bool)
+    used[codes] = True  # code -1 marks the extra last slot
+    used = used[:-1]
+    if used.all():
+        return codes, uniques
+    renumbered = np.append(np.where(used, np.cumsum(used) - 1, -1), -1)
+    return renumbered[codes], uniques[used]
+
+
 def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
     if frame.shape[1] > MAX_COLUMNS:
         raise IntakeError(
@@ -277,22 +355,25 @@ def _to_raw_table(frame: pd.DataFrame, file_format: str, **kwargs) -> RawTable:
             f"Filen har {frame.shape[1]} kolonner; høyst {MAX_COLUMNS} er tillatt. "
             "Bruk malen fra IMDi.",
         )
-    frame = frame.astype(object)
+    columns = {}
+    distinct: dict[object, Distinct] = {}
+    has_value = np.zeros(len(frame), dtype=bool)
     for col in frame.columns:
-        values = frame[col]
-        # Judged once per distinct text: pandas' string methods loop per cell without pyarrow.
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        blank_distinct = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
-        frame[col] = values.where(~blank_distinct[codes], None)  # code -1 (empty): blank
-    non_empty = frame.notna().any(axis=1)
+        columns[col], codes, uniques = _blanks_as_none(frame[col])
+        distinct[col] = (codes, uniques)
+        has_value |= codes >= 0
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)), dtype=object)
+    non_empty = pd.Series(has_value, index=frame.index)
     if not non_empty.any():
         raise IntakeError("empty_file", "Filen er tom.")
     header_pos = int(non_empty.idxmax())
     header = ["" if v is None else str(v).strip() for v in frame.loc[header_pos].tolist()]
     body = frame.loc[header_pos + 1 :]
     body = body[non_empty.loc[header_pos + 1 :]]
+    rows = body.index.to_numpy()  # positions: the index counts the rows from 0
     body.index = body.index + 1  # file row numbers are 1-based, header included
-    return RawTable(header=header, frame=body, file_format=file_format, **kwargs)
+    restricted = {col: _restricted(found, rows) for col, found in distinct.items()}
+    return RawTable(header, body, file_format, _distinct=restricted, **kwargs)
 
 
 def _cell_text(value: object) -> str | None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipelines.contracts import Contract
 from pipelines.ingest.landing import LandedFile, landed_files, read_landed
-from pipelines.ingest.privacy import pseudonymise
+from pipelines.ingest.privacy import pseudonymise_many
 from pipelines.ingest.validation import ValidationResult
 from pipelines.ingest.verdict import check_file
 from pipelines.settings import Paths
@@ -36,23 +36,27 @@ class IngestSummary:
 
 
 def storage_frame(contract: Contract, accepted: pd.DataFrame, key: bytes) -> pd.DataFrame:
-    frame = pd.DataFrame(index=accepted.index)
+    """The accepted rows as stored: pseudonyms for references, dates as ISO text. Built in one
+    go from its columns (adding ~20 columns one by one cost ~1.5 ms a file)."""
+    index = accepted.index
+    columns: dict[str, pd.Series] = {}
     for col in contract.columns:
         values = accepted[col.name]
         if col.pseudonymise:
-            pairs = list(zip(accepted["programme_id"], values, strict=True))
-            keys = {pair: pseudonymise(key, *pair) for pair in set(pairs)}
-            frame[col.stored_name] = [keys[pair] for pair in pairs]
+            programme_ids = accepted["programme_id"].to_numpy(dtype=object)
+            pseudonyms = pseudonymise_many(key, programme_ids, values.to_numpy(dtype=object))
+            stored = pd.Series(pseudonyms, index=index)
         elif col.type == "date":
             # Formatted once per distinct date, not once per row.
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             texts = np.array([d.isoformat() for d in uniques] + [None], dtype=object)
-            frame[col.stored_name] = texts[codes]  # code -1 (empty): None
+            stored = pd.Series(texts[codes], index=index)  # code -1 (empty): None
         elif col.type == "decimal":
-            frame[col.stored_name] = values.astype("object")
+            stored = values.astype("object")
         else:
-            frame[col.stored_name] = values
-    return frame
+            stored = values
+        columns[col.stored_name] = stored
+    return pd.DataFrame(columns, index=index)
 
 
 def store(
@@ -81,28 +85,31 @@ def store(
     try:
         if contract is not None and not result.accepted.empty:
             frame = storage_frame(contract, result.accepted, key)
-            frame["upload_id"] = landed.upload_id
             frame["source_row"] = frame.index.astype(int)
-            frame["reported_at"] = landed.received_at
             columns = [c.stored_name for c in contract.columns]
             casts = ", ".join(
                 f"CAST({c.stored_name} AS {c.sql_type}) AS {c.stored_name}"
                 for c in contract.columns
             )
-            con.register("incoming_rows", frame.reset_index(drop=True))
+            # DuckDB finds the frames below by their variable names in the function that calls
+            # ``execute`` (its replacement scan), so these statements stay here: registering
+            # and dropping a view per file cost ~2 ms. The file's own values are parameters,
+            # not columns repeated on every row.
+            incoming_rows = frame.reset_index(drop=True)  # noqa: F841 (read by DuckDB)
             con.execute(
                 f"INSERT INTO raw.{contract.table} ({', '.join(columns)}, upload_id, source_row, reported_at) "
-                f"SELECT {casts}, upload_id, source_row, CAST(reported_at AS TIMESTAMP) FROM incoming_rows"
+                f"SELECT {casts}, CAST(? AS VARCHAR), source_row, CAST(CAST(? AS VARCHAR) AS TIMESTAMP) "
+                "FROM incoming_rows",
+                [landed.upload_id, landed.received_at],
             )
-            con.unregister("incoming_rows")
         if not result.issues.empty:
-            issues = result.issues.assign(upload_id=landed.upload_id)
-            con.register("incoming_issues", issues)
+            incoming_issues = result.issues  # noqa: F841 (read by DuckDB)
             con.execute(
-                "INSERT INTO raw.raw_rejections SELECT upload_id, CAST(source_row AS INTEGER), "
-                "column_name, value, rule, severity, message_nb FROM incoming_issues"
+                "INSERT INTO raw.raw_rejections SELECT CAST(? AS VARCHAR), "
+                "CAST(source_row AS INTEGER), column_name, value, rule, severity, message_nb "
+                "FROM incoming_issues",
+                [landed.upload_id],
             )
-            con.unregister("incoming_issues")
         con.execute(
             "INSERT INTO raw.raw_uploads VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?)",
             [

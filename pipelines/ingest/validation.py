@@ -262,14 +262,19 @@ def _as_typed(values: list[object], column: Column) -> pd.Series:
     return pd.Series(values, dtype="object")
 
 
-def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+def _type_column(
+    values: pd.Series, column: Column, distinct: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Type each distinct cell text once (per process) and spread the results over the rows.
 
     Without pyarrow, pandas' string methods loop in Python per element; a column of a million
-    rows holds a few thousand distinct dates, codes or numbers (docs/benchmarks.md)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    rows holds a few thousand distinct dates, codes or numbers (docs/benchmarks.md).
+    ``distinct``: the column's codes and texts as ``pd.factorize`` gives them, if known."""
+    codes, uniques = distinct if distinct is not None else pd.factorize(values)
+    if column.type in ("string", "text"):
+        return _stripped(values, codes, uniques)
     if len(uniques) == len(values) and len(values) > 1:
-        return _type_distinct(values, column)  # all different (names, comments): nothing repeats
+        return _type_distinct(values, column)  # all different: nothing repeats
     keys = [*uniques, None]  # None: the empty cells (code -1)
     with _typed_memo_lock:  # the portal checks files in several threads
         memo = _memo_for(column)
@@ -283,12 +288,23 @@ def _type_column(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
         with _typed_memo_lock:
             _memo_for(column).update(fresh)
     results = [known[key] for key in keys]
-    distinct = _as_typed([value for value, _ in results], column)
+    typed_distinct = _as_typed([value for value, _ in results], column)
     distinct_bad = np.array([flag for _, flag in results], dtype=bool)
-    codes[codes < 0] = len(uniques)
-    typed = distinct.take(codes)
+    codes = np.where(codes < 0, len(uniques), codes)
+    typed = typed_distinct.take(codes)
     typed.index = values.index
     return typed, pd.Series(distinct_bad[codes], index=values.index)
+
+
+def _stripped(
+    values: pd.Series, codes: np.ndarray, uniques: np.ndarray
+) -> tuple[pd.Series, pd.Series]:
+    """Text columns: each distinct text stripped once, never failing. Not remembered across
+    files: references, names and comments rarely repeat from file to file, and would only
+    crowd the remembered dates, codes and numbers out."""
+    stripped = np.array([str(u).strip() for u in uniques] + [None], dtype=object)
+    typed = pd.Series(stripped[codes], index=values.index, dtype="object")  # -1 (empty): None
+    return typed, pd.Series(False, index=values.index)
 
 
 def _type_distinct(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -329,13 +345,29 @@ def value_checks(column: Column) -> dict[str, Callable[[pd.Series], pd.Series]]:
 
 def _per_distinct(passes: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
     """A value check judged once per distinct value and spread back over the rows (a
-    250 000-row column holds a few hundred distinct dates, codes or numbers); empty cells pass."""
+    250 000-row column holds a few hundred distinct dates, codes or numbers); empty cells pass.
+    Verdicts are remembered from file to file, like the typing's (the schema is made once per
+    contract): calling the check on a file's values that all passed before would cost a pandas
+    call per column and file."""
+    remembered: dict[object, bool] = {}
+    lock = threading.Lock()  # the portal checks files in several threads
 
     def check(values: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) == 0:
             return pd.Series(True, index=values.index)
-        verdicts = np.append(passes(pd.Series(uniques)).to_numpy(dtype=bool), True)
+        keys = list(uniques)
+        with lock:
+            verdict_of = {key: remembered.get(key) for key in keys}
+        unseen = [i for i, key in enumerate(keys) if verdict_of[key] is None]
+        if unseen:
+            fresh = passes(pd.Series(uniques).take(unseen)).to_numpy(dtype=bool).tolist()
+            verdict_of.update(zip((keys[i] for i in unseen), fresh, strict=True))
+            with lock:
+                if len(remembered) > _TYPED_LIMIT:
+                    remembered.clear()
+                remembered.update(verdict_of)
+        verdicts = np.array([verdict_of[key] for key in keys] + [True], dtype=bool)
         return pd.Series(verdicts[codes], index=values.index)
 
     return check
@@ -343,14 +375,16 @@ def _per_distinct(passes: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Seri
 
 def due_dates(programme_end: pd.Series, horizon_months: pd.Series) -> pd.Series:
     """programme_end + horizon months, vectorised; the day is clamped to the month's length
-    (31.08 + 6 months = 28/29.02), as dbt's date arithmetic does."""
-    ends = pd.to_datetime(programme_end)
-    months = ends.dt.year * 12 + (ends.dt.month - 1) + horizon_months.fillna(0).astype("int64")
-    first = pd.to_datetime(
-        {"year": months // 12, "month": months % 12 + 1, "day": 1}, errors="coerce"
-    )
-    day = ends.dt.day.clip(upper=first.dt.days_in_month)
-    return first + pd.to_timedelta(day - 1, unit="D")
+    (31.08 + 6 months = 28/29.02), as dbt's date arithmetic does. In numpy's calendar units:
+    assembling dates from year, month and day columns with pandas cost ~4 ms a file."""
+    ends = pd.to_datetime(programme_end).to_numpy(dtype="datetime64[D]")  # empty: NaT
+    month = ends.astype("datetime64[M]")
+    day = ends - month.astype("datetime64[D]")  # days after the first of the month
+    months = horizon_months.fillna(0).astype("int64").to_numpy().astype("timedelta64[M]")
+    first = (month + months).astype("datetime64[D]")
+    last_day = (month + months + np.timedelta64(1, "M")).astype("datetime64[D]") - first - 1
+    due = first + np.minimum(day, last_day)
+    return pd.Series(due.astype("datetime64[us]"), index=programme_end.index)
 
 
 def _timestamps(values: pd.Series) -> pd.Series:
@@ -363,26 +397,36 @@ def _timestamps(values: pd.Series) -> pd.Series:
 def _followup_rules(
     typed: pd.DataFrame, received_on: date, window: dict[str, int]
 ) -> dict[str, pd.Series]:
-    """Where each cross-field rule of the follow-up contract is broken (True = broken)."""
+    """Where each cross-field rule of the follow-up contract is broken (True = broken).
+
+    Worked out on numpy arrays (empty dates are NaT, which compares False): the ~20 pandas
+    operations this takes cost ~2 ms a file in pandas' own overhead, more than the rows."""
     work_statuses = ["employed", "self_employed", "internship"]
-    start = _timestamps(typed["programme_start"])
+    start = _timestamps(typed["programme_start"]).to_numpy()
     end = _timestamps(typed["programme_end"])
-    observed = _timestamps(typed["observed_on"])
+    observed = _timestamps(typed["observed_on"]).to_numpy()
     status = typed["status"]
-    due_on = due_dates(end, typed["horizon_months"])
-    lo = due_on - pd.Timedelta(days=window.get("before", 45))
-    hi = due_on + pd.Timedelta(days=window.get("after", 92))
-    return {
-        "end_before_start": end < start,
-        "employed_needs_position_pct": status.eq("employed") & typed["position_pct"].isna(),
-        "employed_needs_contract_type": status.eq("employed") & typed["contract_type"].isna(),
-        "work_needs_relevance": status.isin(work_statuses) & typed["job_relevance"].isna(),
-        "known_status_needs_observed_on": (
-            status.notna() & status.ne("unknown") & typed["observed_on"].isna()
-        ),
-        "observed_on_in_future": observed > pd.Timestamp(received_on),
-        "observed_on_outside_window": ~(observed.isna() | due_on.isna() | observed.between(lo, hi)),
+    employed = status.eq("employed").to_numpy(dtype=bool)
+    known = (status.notna() & status.ne("unknown")).to_numpy(dtype=bool)
+    working = status.isin(work_statuses).to_numpy(dtype=bool)
+    due_on = due_dates(end, typed["horizon_months"]).to_numpy()
+    lo = due_on - np.timedelta64(window.get("before", 45), "D")
+    hi = due_on + np.timedelta64(window.get("after", 92), "D")
+    in_window = (observed >= lo) & (observed <= hi)
+
+    def empty(column: str) -> np.ndarray:
+        return pd.isna(typed[column].to_numpy(dtype=object))
+
+    broken = {
+        "end_before_start": end.to_numpy() < start,
+        "employed_needs_position_pct": employed & empty("position_pct"),
+        "employed_needs_contract_type": employed & empty("contract_type"),
+        "work_needs_relevance": working & empty("job_relevance"),
+        "known_status_needs_observed_on": known & empty("observed_on"),
+        "observed_on_in_future": observed > np.datetime64(received_on),
+        "observed_on_outside_window": ~(np.isnat(observed) | np.isnat(due_on) | in_window),
     }
+    return {rule: pd.Series(mask, index=typed.index) for rule, mask in broken.items()}
 
 
 def _status_report_rules(typed: pd.DataFrame) -> dict[str, pd.Series]:
@@ -408,45 +452,70 @@ def rule_masks(contract: Contract, typed: pd.DataFrame, received_on: date) -> di
 # --- the pandera schema generated from the contract -------------------------------------------
 
 
-def contract_schema(
-    contract: Contract, typed: pd.DataFrame, received_on: date
-) -> pa.DataFrameSchema:
-    """The contract as a pandera schema over the typed frame ``typed``.
+RULE_FLAG_PREFIX = "rule_broken:"
+"""Columns the cross-field rules' flags are handed to pandera in (``rule_broken:<rule id>``)."""
 
-    Each column: not nullable when required; its value checks (range, pattern, length). Each
-    cross-field rule is a check on the column its message is about, evaluated on the whole
-    frame: pandera then reports one failure case per row that breaks it (a frame-wide check
-    would be reported once per column of every failing row, which at 250 000 warnings is
-    millions of cases). The rule's id is the check's name, so a failure case maps back to the
-    contract's rule and its severity.
-    """
+
+def rule_flag(rule_id: str) -> str:
+    return f"{RULE_FLAG_PREFIX}{rule_id}"
+
+
+def with_rule_flags(contract: Contract, typed: pd.DataFrame, received_on: date) -> pd.DataFrame:
+    """The typed frame with one column per cross-field rule, True where the row breaks it:
+    what :func:`contract_schema`'s rule checks look at."""
     masks = rule_masks(contract, typed, received_on)
-    rule_checks: dict[str, list[pa.Check]] = {}
-    for rule_id, broken in masks.items():
-        column = contract.rules[rule_id].columns[0]
-        rule_checks.setdefault(column, []).append(
-            pa.Check(
-                lambda values, broken=broken: ~broken.reindex(values.index, fill_value=False),
-                name=rule_id,
-                ignore_na=False,
-            )
-        )
+    return typed.assign(**{rule_flag(rule_id): broken for rule_id, broken in masks.items()})
+
+
+_schemas: dict[int, tuple[Contract, pa.DataFrameSchema]] = {}
+
+
+def contract_schema(contract: Contract) -> pa.DataFrameSchema:
+    """The contract as a pandera schema over the typed frame with its rule flags
+    (:func:`with_rule_flags`); made once per contract, since pandera copies every column of a
+    schema it makes (~2 ms, paid on every file of a load when the schema was made per file).
+
+    Each column: not nullable when required; its value checks (range, pattern, length). A
+    column with neither is left out: pandera would find nothing to check in it. Each
+    cross-field rule is a check on its flag column, named by the rule's id: pandera reports
+    one failure case per row that breaks it (a frame-wide check would be reported once per
+    column of every failing row, which at 250 000 warnings is millions of cases), and the
+    failure case maps back to the contract's rule, the column its message is about
+    (:func:`rule_column`) and its severity.
+    """
+    known = _schemas.get(id(contract))
+    if known is not None and known[0] is contract:
+        return known[1]
     columns = {
         col.name: pa.Column(
             None,
             checks=[
-                *(
-                    pa.Check(_per_distinct(passes), name=name, ignore_na=False)
-                    for name, passes in value_checks(col).items()
-                ),
-                *rule_checks.get(col.name, []),
+                pa.Check(_per_distinct(passes), name=name, ignore_na=False)
+                for name, passes in value_checks(col).items()
             ],
             nullable=not col.required,
             required=False,
         )
         for col in contract.columns
+        if col.required or value_checks(col)
     }
-    return pa.DataFrameSchema(columns, coerce=False)
+    for rule_id in contract.rules:
+        columns[rule_flag(rule_id)] = pa.Column(
+            None,
+            checks=[pa.Check(lambda broken: ~broken, name=rule_id, ignore_na=False)],
+            required=False,  # only rules worked out on the typed frame have flags
+        )
+    schema = pa.DataFrameSchema(columns, coerce=False)
+    _schemas[id(contract)] = (contract, schema)
+    return schema
+
+
+def rule_column(contract: Contract, column: str) -> str:
+    """The contract column a failure case is about: a rule's flag column stands for the
+    column the rule's message is about."""
+    if column.startswith(RULE_FLAG_PREFIX):
+        return contract.rules[column.removeprefix(RULE_FLAG_PREFIX)].columns[0]
+    return column
 
 
 def schema_failures(
@@ -710,19 +779,21 @@ def validate_table(
         )
 
     # Typing, column by column; a cell that cannot be typed is an error and empty from here on.
-    text = pd.DataFrame({name: raw[pos] for pos, name in mapping.items()}, index=raw.index)
-    typed = pd.DataFrame(index=raw.index)
+    # The frame is made once from its columns: adding ~20 columns one by one cost ~1 ms a file.
+    text = {name: raw[pos] for pos, name in mapping.items()}
+    positions = {name: pos for pos, name in mapping.items()}
+    typed_columns: dict[str, pd.Series] = {}
     failed: dict[str, pd.Series] = {}
     for col in contract.columns:
         if col.name not in text:
-            typed[col.name] = pd.Series(None, index=raw.index, dtype="object")
+            typed_columns[col.name] = pd.Series(None, index=raw.index, dtype="object")
             continue
-        values, bad = _type_column(text[col.name], col)
-        typed[col.name] = values
+        values, bad = _type_column(text[col.name], col, table.distinct(positions[col.name]))
+        typed_columns[col.name] = values
         if not bad.any():
             continue
         failed[col.name] = bad
-        bad_text = text.loc[bad.to_numpy(), col.name]
+        bad_text = text[col.name][bad.to_numpy()]
         shown = _shown(bad_text)
         template = _GENERIC_MESSAGES[col.type if col.type in _GENERIC_MESSAGES else "code"]
         fields = {
@@ -733,11 +804,18 @@ def validate_table(
         message = render(template, fields, bad_text.index)
         parts.append(_findings(bad_text.index, col.name, shown, col.type, "error", message))
 
+    typed = pd.DataFrame(typed_columns, index=raw.index)
+
     def not_failed(column: str) -> pd.Series:
         return ~failed[column] if column in failed else pd.Series(True, index=raw.index)
 
     # The contract as a pandera schema: which rows break which check.
-    found = schema_failures(contract_schema(contract, typed, received_on), typed)
+    failures = schema_failures(
+        contract_schema(contract), with_rule_flags(contract, typed, received_on)
+    )
+    found = {
+        (rule_column(contract, column), check): rows for (column, check), rows in failures.items()
+    }
 
     def rows_breaking(column: str, check: str) -> pd.Series:
         rows = found.get((column, check))

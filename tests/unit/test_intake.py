@@ -142,3 +142,40 @@ def test_an_unclosed_quote_is_reported_with_its_row():
         read_table(b'a;b\r\n1;2\r\n"3;4\r\n5;6\r\n')
     assert caught.value.code == "csv_structure"
     assert "rad 3" in caught.value.message_nb and "anførselstegn" in caught.value.message_nb
+
+
+def test_a_short_row_among_quoted_values_is_named():
+    # Quotes on single lines: counted line by line, only the quoted lines parsed as CSV.
+    with pytest.raises(IntakeError) as caught:
+        read_table(b'a;b;c\r\n"1;x";2;3\r\n4;"5"\r\n"6";7;""\r\n')
+    assert caught.value.code == "field_count"
+    assert caught.value.message_nb.startswith("Rad 3 har 2 felt, men overskriften har 3.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a;b\r\n"1;x";2\r\n\r\n3;""\r\n',  # every quoted value on one line
+        'a;b\n"linje 1\nlinje 2";2\n3;4\n',  # a quoted value across lines
+        'a;b\r\n"3"x;4\r\n',  # a value the strict parser refuses
+        'a;b\r"1";2\r',  # old Mac line ends
+    ],
+)
+def test_quoted_text_is_split_into_the_records_the_csv_module_reads(text):
+    from pipelines.ingest.intake import _csv_records, _quoted_lines
+
+    by_line = _quoted_lines(text, ";", None)
+    if by_line is not None:
+        lines, quoted = by_line
+        records = [quoted.get(i, line.split(";") if line else []) for i, line in enumerate(lines)]
+        assert records == _csv_records(text, ";", None, strict=False)
+
+
+def test_the_distinct_texts_found_while_reading_give_back_every_cell():
+    # The header's text also in the body, blanks and spaces, a text only in the header.
+    table = read_table(b"\n a ;b;c\r\n a ;x; \r\n\r\nb;;c\r\n a ;x;z\r\n")
+    for column in table.frame.columns:
+        codes, texts = table.distinct(column)
+        cells = [None if code < 0 else texts[code] for code in codes]
+        assert cells == table.frame[column].tolist()
+        assert len(set(texts)) == len(texts) == len(set(filter(None, cells)))

@@ -10,6 +10,7 @@ from pipelines.ingest.privacy import (
     mask_national_ids,
     national_id_cells,
     pseudonymise,
+    pseudonymise_many,
 )
 from tests.helpers import valid_national_id
 
@@ -67,3 +68,12 @@ def test_a_pseudonym_is_the_first_128_bits_of_hmac_sha256_of_programme_and_refer
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in block) + message).digest()
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in block) + inner).hexdigest()
     assert pseudonymise(b"k1", "p1", " 001 ") == outer[:32]
+
+
+def test_pseudonyms_of_many_pairs_are_the_pseudonyms_of_each_pair():
+    key = b"k" * 80  # longer than a SHA-256 block: HMAC hashes such a key first
+    programmes = ["P1", " p1", "P2", "P1", "P1"]
+    references = ["001", "001 ", "001", "002", "001"]
+    many = pseudonymise_many(key, programmes, references)
+    assert many == [pseudonymise(key, p, r) for p, r in zip(programmes, references, strict=True)]
+    assert many[0] == many[1] == many[4] and len(set(many)) == 3
