@@ -743,7 +743,7 @@ def _update(home: Path, skip_dagster: bool) -> dict[str, Any]:
 def _update_direct(home: Path) -> dict[str, Any]:
     """The same steps as update_warehouse, called directly (``--skip-dagster``)."""
     from pipelines.checks.gate import Evaluation, blocking_failures
-    from pipelines.checks.rules import RULES
+    from pipelines.checks.rules import BLOCKING_RULES, FLAGGING_RULES
     from pipelines.checks.runner import run_quality_checks
     from pipelines.ingest.landing import landed_files, sweep_inbox
     from pipelines.ingest.raw_load import ingest_pending
@@ -770,8 +770,8 @@ def _update_direct(home: Path) -> dict[str, Any]:
     with writer_lock(paths):
         parts["dbt_build"], _ = _dbt(home, ["build", "--quiet"], paths.warehouse)
     # As in the job: blocking (ERROR) checks before publication, flagging ones after it.
-    blocking = [r.spec.name for r in RULES if r.spec.severity == "ERROR"]
-    flagging = [r.spec.name for r in RULES if r.spec.severity != "ERROR"]
+    blocking = [r.spec.name for r in BLOCKING_RULES]
+    flagging = [r.spec.name for r in FLAGGING_RULES]
     started = time.perf_counter()
     failures = blocking_failures(
         Evaluation(o.spec.asset, o.spec.name, o.passed, o.spec.severity)

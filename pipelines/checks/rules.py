@@ -694,3 +694,8 @@ RULES: tuple[Rule, ...] = (
     Rule(REGISTER_COMPLETE, programme_register_complete),
     Rule(SAID_VS_SHOWN, said_vs_shown_reconciliation),
 )
+
+# Blocking rules run before publication, on the working file; flagging ones after it, on the
+# published copy (pipelines/defs/checks.py, docs/quality.md).
+BLOCKING_RULES: tuple[Rule, ...] = tuple(r for r in RULES if r.spec.severity == "ERROR")
+FLAGGING_RULES: tuple[Rule, ...] = tuple(r for r in RULES if r.spec.severity != "ERROR")

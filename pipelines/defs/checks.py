@@ -15,7 +15,7 @@ from typing import Any
 
 import dagster as dg
 
-from pipelines.checks.rules import RULES, CheckOutcome, Rule
+from pipelines.checks.rules import BLOCKING_RULES, FLAGGING_RULES, CheckOutcome, Rule
 from pipelines.checks.runner import run_quality_checks
 from pipelines.defs.resources import SettingsResource
 
@@ -82,7 +82,7 @@ def _check_spec(rule: Rule) -> dg.AssetCheckSpec:
     )
 
 
-def _quality_step(name: str, rules: list[Rule], published: bool) -> dg.AssetChecksDefinition:
+def _quality_step(name: str, rules: tuple[Rule, ...], published: bool) -> dg.AssetChecksDefinition:
     """One step that runs ``rules`` in one GE session and reports each as an asset check."""
 
     @dg.multi_asset_check(
@@ -105,9 +105,11 @@ def _quality_step(name: str, rules: list[Rule], published: bool) -> dg.AssetChec
     return _step
 
 
-_FLAGGING = [rule for rule in RULES if rule.spec.severity != "ERROR"]
-_BLOCKING = [rule for rule in RULES if rule.spec.severity == "ERROR"]
 quality_checks: list[dg.AssetChecksDefinition] = [
-    *([_quality_step("blocking_quality_checks", _BLOCKING, published=False)] if _BLOCKING else []),
-    *([_quality_step("quality_checks", _FLAGGING, published=True)] if _FLAGGING else []),
+    *(
+        [_quality_step("blocking_quality_checks", BLOCKING_RULES, published=False)]
+        if BLOCKING_RULES
+        else []
+    ),
+    *([_quality_step("quality_checks", FLAGGING_RULES, published=True)] if FLAGGING_RULES else []),
 ]
